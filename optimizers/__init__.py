@@ -1,0 +1,21 @@
+"""Gradient-descent optimizers in pure numpy that match ``torch.optim`` step for step.
+
+>>> import optimizers
+>>> opt = optimizers.get("adam", lr=0.01)
+>>> state = opt.init(np.zeros(2))
+>>> updates, state = opt.update(np.array([1.0, -2.0]), state, np.zeros(2))
+>>> updates.round(6)
+array([-0.01,  0.01])
+"""
+
+import numpy as np
+
+from . import schedules
+from .base import Hyperparam, Optimizer, Step
+from .registry import defaults, entry, get, hyperparams, names, title
+from .run import run
+from .schedules import Schedule
+from .trajectory import Trajectory
+
+__all__ = ["Hyperparam", "Optimizer", "Schedule", "Step", "Trajectory", "defaults", "entry",
+           "get", "hyperparams", "names", "np", "run", "schedules", "title"]

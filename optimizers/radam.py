@@ -1,0 +1,88 @@
+"""RAdam, as ``torch.optim.RAdam``."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import hyperparams as hp
+from ._math import debias, decoupled_decay, ema_sq, lerp, prepare_grad
+from .base import Array, Optimizer, Scalar, Step, validate
+
+HYPERPARAMS = (hp.lr(), hp.BETA1, hp.BETA2, hp.eps(), hp.WEIGHT_DECAY, hp.DECOUPLED,
+               hp.MAXIMIZE)
+
+
+class RAdamState(NamedTuple):
+    exp_avg: Array  # m, first moment
+    exp_avg_sq: Array  # v, second moment
+    rect: Scalar  # r_t, the variance rectification factor (0 while unrectified)
+    step: int
+
+
+def radam(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-8,
+          weight_decay: Scalar = 0.0, decoupled_weight_decay: bool = False,
+          maximize: bool = False) -> Optimizer:
+    r"""RAdam: Adam whose adaptive step is switched on only once its variance is tractable.
+
+    .. math::
+        \rho_\infty = \frac{2}{1-\beta_2} - 1,\quad
+        \rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t},\quad
+        \theta_t = \theta_{t-1} - \eta\,\hat m_t \cdot
+        \begin{cases} r_t\,\sqrt{1-\beta_2^t}/(\sqrt{v_t} + \varepsilon) & \rho_t > 5\\
+        1 & \text{otherwise}\end{cases}
+
+    with ``r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t))`` and m̂ = m/(1 − β₁ᵗ). With β₂ = 0.999
+    the first five steps are momentum SGD. ε is added to the raw √v, as torch does.
+
+    Effective learning rate: ``η·r_t·√(1 − β₂ᵗ) / (√v_t + ε) / (1 − β₁ᵗ)`` when rectified, else
+    ``η / (1 − β₁ᵗ)``, per parameter, multiplying the raw first moment m_t.
+
+    Args:
+        lr: η in [0, inf).
+        beta1: β₁ in [0, 1).
+        beta2: β₂ in [0, 1).
+        eps: ε in [0, inf).
+        weight_decay: λ in [0, inf), coupled unless ``decoupled_weight_decay``.
+        decoupled_weight_decay: θ ← θ·(1 − η·λ) before the step.
+        maximize: ascend instead of descend.
+
+    Returns:
+        An :class:`Optimizer`.
+
+    >>> opt = radam(lr=0.1)
+    >>> updates, _ = opt.update(np.array([7.0]), opt.init(np.zeros(1)), np.zeros(1))
+    >>> updates.round(9)  # unrectified first step: -lr·m̂ = -lr·g
+    array([-0.7])
+
+    References:
+        Liu et al., "On the variance of the adaptive learning rate and beyond", ICLR 2020.
+    """
+    h = validate(HYPERPARAMS, locals())
+    b1, b2, eps, wd = h["beta1"], h["beta2"], h["eps"], h["weight_decay"]
+    decoupled = h["decoupled_weight_decay"]
+    rho_inf = 2 / (1 - b2) - 1
+
+    def init(params: Array) -> RAdamState:
+        zeros = np.zeros(np.shape(params))
+        return RAdamState(zeros, zeros, 0.0, 0)
+
+    def step(grads: Array, state: RAdamState, params: Array, lr: Scalar) -> Step:
+        t = state.step + 1
+        g = prepare_grad(grads, params, 0.0 if decoupled else wd, h["maximize"])
+        m = lerp(state.exp_avg, g, 1 - b1)
+        v = ema_sq(state.exp_avg_sq, g, b2)
+        bc1, bc2 = debias(b1, t), debias(b2, t)
+        rho_t = rho_inf - 2 * t * (b2**t) / bc2
+        rectified = rho_t > 5.0
+        with np.errstate(invalid="ignore", divide="ignore"):  # r_t is unused where unrectified
+            rect = np.where(rectified, np.sqrt(np.abs(
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))), 0.0)
+        adaptive = np.sqrt(bc2) / (np.sqrt(v) + eps)
+        factor = np.where(rectified, adaptive * rect, 1.0)
+        updates = -(m / bc1 * lr * factor) + decoupled_decay(params, lr, wd if decoupled else 0.0)
+        rect = float(rect) if np.ndim(rect) == 0 else rect
+        return Step(updates, RAdamState(m, v, rect, t), lr * factor / bc1)
+
+    return Optimizer("radam", h, init, step)

@@ -1,0 +1,80 @@
+"""The result of a run: one numpy array per quantity, steps along the first axis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """Everything a run recorded, for a batch of independent runs.
+
+    Shapes, with ``batch`` the leading axes of the parameters and ``d`` their dimension:
+    ``params`` (steps+1, *batch, d), row 0 the start; ``loss`` (steps+1, *batch);
+    ``grads`` (the gradients the optimizer received, noise included), ``updates`` and ``lr_eff``
+    (steps, *batch, d); ``lr`` (steps, ...) the scheduled learning rate of each step; ``state``
+    the optimizer's state after each step, by torch's state names, each (steps, ...).
+    After a run diverges, its rows are NaN; the row of the step that diverged keeps what that step
+    produced (possibly infinite).
+    """
+
+    params: Array
+    loss: Array
+    grads: Array
+    updates: Array
+    lr_eff: Array
+    lr: Array
+    state: dict[str, Array] = field(default_factory=dict)
+    divergence_step: Array = field(default_factory=lambda: np.array(-1))
+
+    @property
+    def steps(self) -> int:
+        return self.params.shape[0] - 1
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        return self.params.shape[1:-1]
+
+    @property
+    def diverged(self) -> Array:
+        """Boolean per run: did it diverge?"""
+        return self.divergence_step >= 0
+
+    @property
+    def diverged_at(self) -> int | None | Array:
+        """The step at which each run diverged, or None (an object array for a batch)."""
+        if self.divergence_step.ndim == 0:
+            step = int(self.divergence_step)
+            return None if step < 0 else step
+        out = np.empty(self.divergence_step.shape, dtype=object)
+        for index, step in np.ndenumerate(self.divergence_step):
+            out[index] = None if step < 0 else int(step)
+        return out
+
+    @property
+    def realized_gain(self) -> Array:
+        """``−Δθ / g`` per parameter (OPTIMIZER_SPEC §5): NaN where |g| < 1e-12."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gain = -self.updates / self.grads
+        return np.where(np.abs(self.grads) < 1e-12, np.nan, gain)
+
+    def run(self, index: int | tuple[int, ...]) -> Trajectory:
+        """The trajectory of one run of the batch (or a sub-batch), as its own Trajectory."""
+        index = index if isinstance(index, tuple) else (index,)
+        sel = (slice(None), *index)
+        steps_full = (self.steps, *self.params.shape[1:])
+        state = {k: _expand(v, steps_full)[sel] for k, v in self.state.items()}
+        return Trajectory(self.params[sel], self.loss[sel], self.grads[sel], self.updates[sel],
+                          self.lr_eff[sel], _expand(self.lr, steps_full)[sel], state,
+                          self.divergence_step[index])
+
+
+def _expand(a: Array, shape: tuple[int, ...]) -> Array:
+    """View of a per-step array ``(steps, *s)`` broadcast to ``(steps, *batch, d)``."""
+    inner = a.shape[1:]
+    pad = (1,) * (len(shape) - 1 - len(inner))
+    return np.broadcast_to(a.reshape(a.shape[:1] + pad + inner), shape)
