@@ -17,5 +17,19 @@ from .run import run
 from .schedules import Schedule
 from .trajectory import Trajectory
 
-__all__ = ["Hyperparam", "Optimizer", "Schedule", "Step", "Trajectory", "defaults", "entry",
-           "get", "hyperparams", "names", "np", "run", "schedules", "title"]
+__all__ = [
+    "Hyperparam",
+    "Optimizer",
+    "Schedule",
+    "Step",
+    "Trajectory",
+    "defaults",
+    "entry",
+    "get",
+    "hyperparams",
+    "names",
+    "np",
+    "run",
+    "schedules",
+    "title",
+]

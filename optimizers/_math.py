@@ -10,7 +10,7 @@ from .base import Array, Scalar, is_zero
 
 def lerp(a: Array, b: Array, w: Scalar) -> Array:
     """``a + w·(b − a)`` computed as torch's ``lerp`` does (two formulas, switching at w = 0.5)."""
-    if np.ndim(w) == 0:
+    if isinstance(w, float):
         return a + w * (b - a) if abs(w) < 0.5 else b - (b - a) * (1 - w)
     return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
 
@@ -25,14 +25,23 @@ def debias(beta: Scalar, t: int) -> Scalar:
     return 1 - beta**t
 
 
-def prepare_grad(grads: Array, params: Array, weight_decay: Scalar, maximize: bool) -> Array:
+def nonzero(x: Scalar) -> Scalar | None:
+    """``x``, or None when it is zero everywhere (so a step can skip its term cheaply)."""
+    return None if is_zero(x) else x
+
+
+def weight_decay_terms(weight_decay: Scalar, decoupled: bool) -> tuple[Scalar | None, ...]:
+    """``(l2, decoupled)`` coefficients, each None when that kind of decay is off."""
+    wd = nonzero(weight_decay)
+    return (None, wd) if decoupled else (wd, None)
+
+
+def prepare_grad(grads: Array, params: Array, l2: Scalar | None, maximize: bool) -> Array:
     """Sign for ``maximize`` and coupled (L2) weight decay ``g + λ·θ``, as torch does first."""
     g = -grads if maximize else grads
-    return g if is_zero(weight_decay) else g + weight_decay * params
+    return g if l2 is None else g + l2 * params
 
 
-def decoupled_decay(params: Array, lr: Scalar, weight_decay: Scalar) -> Array | float:
-    """The decoupled (AdamW) part of an update: ``θ·(1 − lr·λ) − θ``; 0 when λ = 0."""
-    if is_zero(weight_decay):
-        return 0.0
+def decoupled_decay(params: Array, lr: Scalar, weight_decay: Scalar) -> Array:
+    """The decoupled (AdamW) part of an update: ``θ·(1 − lr·λ) − θ``."""
     return params * (1 - lr * weight_decay) - params

@@ -7,15 +7,21 @@ from typing import NamedTuple
 import numpy as np
 
 from . import hyperparams as hp
-from .base import Array, Hyperparam, Optimizer, Scalar, Step, is_zero, validate
+from ._math import nonzero
+from .base import Array, Hyperparam, Optimizer, Scalar, Step, validate
 
 HYPERPARAMS = (
     hp.lr(),
     hp.BETA1,
     hp.BETA2,
     hp.eps(),
-    Hyperparam("eps_root", "Stabiliser inside the root (eps_root)", log=True,
-               ui_range=(1e-16, 1e-2), help="Added to the belief s every step."),
+    Hyperparam(
+        "eps_root",
+        "Stabiliser inside the root (eps_root)",
+        log=True,
+        ui_range=(1e-16, 1e-2),
+        help="Added to the belief s every step.",
+    ),
     hp.WEIGHT_DECAY,
     hp.MAXIMIZE,
 )
@@ -27,9 +33,15 @@ class AdaBeliefState(NamedTuple):
     step: int
 
 
-def adabelief(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999,
-              eps: Scalar = 1e-16, eps_root: Scalar = 1e-16, weight_decay: Scalar = 0.0,
-              maximize: bool = False) -> Optimizer:
+def adabelief(
+    lr: Scalar = 1e-3,
+    beta1: Scalar = 0.9,
+    beta2: Scalar = 0.999,
+    eps: Scalar = 1e-16,
+    eps_root: Scalar = 1e-16,
+    weight_decay: Scalar = 0.0,
+    maximize: bool = False,
+) -> Optimizer:
     r"""AdaBelief: Adam whose denominator tracks how far g strays from its prediction m.
 
     .. math::
@@ -65,8 +77,10 @@ def adabelief(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999,
         gradients", NeurIPS 2020.
     """
     h = validate(HYPERPARAMS, locals())
-    b1, b2, eps, eps_root, wd = (h[k] for k in ("beta1", "beta2", "eps", "eps_root",
-                                               "weight_decay"))
+    b1, b2, eps, eps_root, wd = (
+        h[k] for k in ("beta1", "beta2", "eps", "eps_root", "weight_decay")
+    )
+    wd = nonzero(wd)
 
     def init(params: Array) -> AdaBeliefState:
         zeros = np.zeros(np.shape(params))
@@ -81,7 +95,7 @@ def adabelief(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999,
         bc1, bc2 = 1 - b1**t, 1 - b2**t
         den = np.sqrt(s / bc2) + eps
         direction = (m / bc1) / den
-        if not is_zero(wd):
+        if wd is not None:
             direction = direction + wd * params
         return Step(-lr * direction, AdaBeliefState(m, s, t), lr / bc1 / den)
 

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import hyperparams as hp
-from ._math import ema_sq, prepare_grad
+from ._math import ema_sq, nonzero, prepare_grad
 from .base import Array, Optimizer, Scalar, Step, validate
 
 HYPERPARAMS = (
@@ -25,8 +25,13 @@ class AdadeltaState(NamedTuple):
     step: int
 
 
-def adadelta(lr: Scalar = 1.0, rho: Scalar = 0.9, eps: Scalar = 1e-6,
-             weight_decay: Scalar = 0.0, maximize: bool = False) -> Optimizer:
+def adadelta(
+    lr: Scalar = 1.0,
+    rho: Scalar = 0.9,
+    eps: Scalar = 1e-6,
+    weight_decay: Scalar = 0.0,
+    maximize: bool = False,
+) -> Optimizer:
     r"""Adadelta: the step's units come from a moving RMS of past steps over the gradient's RMS.
 
     .. math::
@@ -59,6 +64,7 @@ def adadelta(lr: Scalar = 1.0, rho: Scalar = 0.9, eps: Scalar = 1e-6,
         Zeiler, "ADADELTA: An adaptive learning rate method", arXiv:1212.5701, 2012.
     """
     h = validate(HYPERPARAMS, locals())
+    l2 = nonzero(h["weight_decay"])
     rho, eps = h["rho"], h["eps"]
 
     def init(params: Array) -> AdadeltaState:
@@ -66,12 +72,11 @@ def adadelta(lr: Scalar = 1.0, rho: Scalar = 0.9, eps: Scalar = 1e-6,
         return AdadeltaState(zeros, zeros, 0)
 
     def step(grads: Array, state: AdadeltaState, params: Array, lr: Scalar) -> Step:
-        g = prepare_grad(grads, params, h["weight_decay"], h["maximize"])
+        g = prepare_grad(grads, params, l2, h["maximize"])
         square_avg = ema_sq(state.square_avg, g, rho)
         rate = np.sqrt(state.acc_delta + eps) / np.sqrt(square_avg + eps)
         delta = rate * g
         acc_delta = ema_sq(state.acc_delta, delta, rho)
-        return Step(-lr * delta, AdadeltaState(square_avg, acc_delta, state.step + 1),
-                    lr * rate)
+        return Step(-lr * delta, AdadeltaState(square_avg, acc_delta, state.step + 1), lr * rate)
 
     return Optimizer("adadelta", h, init, step)

@@ -7,16 +7,24 @@ from typing import NamedTuple
 import numpy as np
 
 from . import hyperparams as hp
-from ._math import prepare_grad
+from ._math import nonzero, prepare_grad
 from .base import Array, Hyperparam, Optimizer, Scalar, Step, validate
 
 HYPERPARAMS = (
     hp.lr(),
-    Hyperparam("lr_decay", "Learning-rate decay (lr_decay)", ui_range=(0.0, 1.0),
-               help="Inverse-time decay: η / (1 + (t − 1)·lr_decay)."),
+    Hyperparam(
+        "lr_decay",
+        "Learning-rate decay (lr_decay)",
+        ui_range=(0.0, 1.0),
+        help="Inverse-time decay: η / (1 + (t − 1)·lr_decay).",
+    ),
     hp.WEIGHT_DECAY,
-    Hyperparam("initial_accumulator_value", "Initial accumulator G₀ (initial_accumulator_value)",
-               ui_range=(0.0, 1.0), help="Starting value of the sum of squared gradients."),
+    Hyperparam(
+        "initial_accumulator_value",
+        "Initial accumulator G₀ (initial_accumulator_value)",
+        ui_range=(0.0, 1.0),
+        help="Starting value of the sum of squared gradients.",
+    ),
     hp.eps(),
     hp.EPS_INSIDE_SQRT,
     hp.MAXIMIZE,
@@ -28,9 +36,15 @@ class AdagradState(NamedTuple):
     step: int
 
 
-def adagrad(lr: Scalar = 1e-2, lr_decay: Scalar = 0.0, weight_decay: Scalar = 0.0,
-            initial_accumulator_value: Scalar = 0.0, eps: Scalar = 1e-10,
-            eps_inside_sqrt: bool = False, maximize: bool = False) -> Optimizer:
+def adagrad(
+    lr: Scalar = 1e-2,
+    lr_decay: Scalar = 0.0,
+    weight_decay: Scalar = 0.0,
+    initial_accumulator_value: Scalar = 0.0,
+    eps: Scalar = 1e-10,
+    eps_inside_sqrt: bool = False,
+    maximize: bool = False,
+) -> Optimizer:
     r"""Adagrad: per-parameter steps that shrink with the sum of squared gradients.
 
     .. math::
@@ -65,6 +79,7 @@ def adagrad(lr: Scalar = 1e-2, lr_decay: Scalar = 0.0, weight_decay: Scalar = 0.
         optimization", JMLR 12, 2011.
     """
     h = validate(HYPERPARAMS, locals())
+    l2 = nonzero(h["weight_decay"])
     eps, decay = h["eps"], h["lr_decay"]
 
     def init(params: Array) -> AdagradState:
@@ -72,7 +87,7 @@ def adagrad(lr: Scalar = 1e-2, lr_decay: Scalar = 0.0, weight_decay: Scalar = 0.
 
     def step(grads: Array, state: AdagradState, params: Array, lr: Scalar) -> Step:
         t = state.step + 1
-        g = prepare_grad(grads, params, h["weight_decay"], h["maximize"])
+        g = prepare_grad(grads, params, l2, h["maximize"])
         clr = lr / (1 + (t - 1) * decay)
         total = state.sum + g * g
         std = np.sqrt(total + eps) if h["eps_inside_sqrt"] else np.sqrt(total) + eps

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import hyperparams as hp
-from ._math import debias, decoupled_decay, ema_sq, lerp, prepare_grad
+from ._math import debias, decoupled_decay, ema_sq, lerp, prepare_grad, weight_decay_terms
 from .base import Array, Hyperparam, Optimizer, Scalar, Step, validate
 
 HYPERPARAMS = (
@@ -19,8 +19,12 @@ HYPERPARAMS = (
     hp.WEIGHT_DECAY,
     Hyperparam("amsgrad", "AMSGrad: never let the second moment shrink (amsgrad)", kind=bool),
     hp.DECOUPLED,
-    Hyperparam("bias_correction", "Bias correction of the moments", kind=bool,
-               help="Divide the moments by 1 − βᵗ (off in some course notes)."),
+    Hyperparam(
+        "bias_correction",
+        "Bias correction of the moments",
+        kind=bool,
+        help="Divide the moments by 1 − βᵗ (off in some course notes).",
+    ),
     hp.EPS_INSIDE_SQRT,
     hp.MAXIMIZE,
 )
@@ -33,10 +37,18 @@ class AdamState(NamedTuple):
     step: int
 
 
-def adam(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-8,
-         weight_decay: Scalar = 0.0, amsgrad: bool = False, decoupled_weight_decay: bool = False,
-         bias_correction: bool = True, eps_inside_sqrt: bool = False,
-         maximize: bool = False) -> Optimizer:
+def adam(
+    lr: Scalar = 1e-3,
+    beta1: Scalar = 0.9,
+    beta2: Scalar = 0.999,
+    eps: Scalar = 1e-8,
+    weight_decay: Scalar = 0.0,
+    amsgrad: bool = False,
+    decoupled_weight_decay: bool = False,
+    bias_correction: bool = True,
+    eps_inside_sqrt: bool = False,
+    maximize: bool = False,
+) -> Optimizer:
     r"""Adam: momentum on the gradient, divided by the root of a moving mean of its square.
 
     .. math::
@@ -78,7 +90,7 @@ def adam(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Sca
     """
     h = validate(HYPERPARAMS, locals())
     b1, b2, eps, wd = h["beta1"], h["beta2"], h["eps"], h["weight_decay"]
-    decoupled = h["decoupled_weight_decay"]
+    l2, decay = weight_decay_terms(wd, h["decoupled_weight_decay"])
     corrected = h["bias_correction"]
 
     def init(params: Array) -> AdamState:
@@ -87,7 +99,7 @@ def adam(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Sca
 
     def step(grads: Array, state: AdamState, params: Array, lr: Scalar) -> Step:
         t = state.step + 1
-        g = prepare_grad(grads, params, 0.0 if decoupled else wd, h["maximize"])
+        g = prepare_grad(grads, params, l2, h["maximize"])
         m = lerp(state.exp_avg, g, 1 - b1)
         v = ema_sq(state.exp_avg_sq, g, b2)
         v_max = np.maximum(state.max_exp_avg_sq, v) if h["amsgrad"] else None
@@ -97,18 +109,28 @@ def adam(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Sca
         if h["eps_inside_sqrt"]:
             den = np.sqrt(v_used / bc2 + eps)
         else:
-            den = np.sqrt(v_used) / np.sqrt(bc2) + eps
+            den = np.sqrt(v_used) / bc2**0.5 + eps
         lr_eff = step_size / den
-        updates = -step_size * (m / den) + decoupled_decay(params, lr, wd if decoupled else 0.0)
+        updates = -step_size * (m / den)
+        if decay is not None:
+            updates = updates + decoupled_decay(params, lr, decay)
         return Step(updates, AdamState(m, v, v_max, t), lr_eff)
 
     return Optimizer("adam", h, init, step)
 
 
-def adamw(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-8,
-          weight_decay: Scalar = 1e-2, amsgrad: bool = False,
-          decoupled_weight_decay: bool = True, bias_correction: bool = True,
-          eps_inside_sqrt: bool = False, maximize: bool = False) -> Optimizer:
+def adamw(
+    lr: Scalar = 1e-3,
+    beta1: Scalar = 0.9,
+    beta2: Scalar = 0.999,
+    eps: Scalar = 1e-8,
+    weight_decay: Scalar = 1e-2,
+    amsgrad: bool = False,
+    decoupled_weight_decay: bool = True,
+    bias_correction: bool = True,
+    eps_inside_sqrt: bool = False,
+    maximize: bool = False,
+) -> Optimizer:
     """AdamW: :func:`adam` with decoupled weight decay λ = 0.01 by default (``torch.optim.AdamW``).
 
     ``θ ← θ·(1 − η·λ)`` is applied before the Adam step, so the decay does not pass through the
@@ -120,5 +142,18 @@ def adamw(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Sc
     References:
         Loshchilov & Hutter, "Decoupled weight decay regularization", arXiv:1711.05101, 2017.
     """
-    return replace(adam(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay,
-                        bias_correction, eps_inside_sqrt, maximize), name="adamw")
+    return replace(
+        adam(
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            amsgrad,
+            decoupled_weight_decay,
+            bias_correction,
+            eps_inside_sqrt,
+            maximize,
+        ),
+        name="adamw",
+    )

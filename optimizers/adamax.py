@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import hyperparams as hp
-from ._math import debias, lerp, prepare_grad
+from ._math import debias, lerp, nonzero, prepare_grad
 from .base import Array, Optimizer, Scalar, Step, validate
 
 HYPERPARAMS = (hp.lr(), hp.BETA1, hp.BETA2, hp.eps(), hp.WEIGHT_DECAY, hp.MAXIMIZE)
@@ -19,8 +19,14 @@ class AdamaxState(NamedTuple):
     step: int
 
 
-def adamax(lr: Scalar = 2e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-8,
-           weight_decay: Scalar = 0.0, maximize: bool = False) -> Optimizer:
+def adamax(
+    lr: Scalar = 2e-3,
+    beta1: Scalar = 0.9,
+    beta2: Scalar = 0.999,
+    eps: Scalar = 1e-8,
+    weight_decay: Scalar = 0.0,
+    maximize: bool = False,
+) -> Optimizer:
     r"""Adamax: Adam with the second moment replaced by a decaying maximum of \|g\|.
 
     .. math::
@@ -52,6 +58,7 @@ def adamax(lr: Scalar = 2e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: S
         Kingma & Ba, "Adam: A method for stochastic optimization", arXiv:1412.6980, §7.1.
     """
     h = validate(HYPERPARAMS, locals())
+    l2 = nonzero(h["weight_decay"])
     b1, b2, eps = h["beta1"], h["beta2"], h["eps"]
 
     def init(params: Array) -> AdamaxState:
@@ -60,7 +67,7 @@ def adamax(lr: Scalar = 2e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: S
 
     def step(grads: Array, state: AdamaxState, params: Array, lr: Scalar) -> Step:
         t = state.step + 1
-        g = prepare_grad(grads, params, h["weight_decay"], h["maximize"])
+        g = prepare_grad(grads, params, l2, h["maximize"])
         m = lerp(state.exp_avg, g, 1 - b1)
         u = np.maximum(state.exp_inf * b2, np.abs(g) + eps)
         clr = lr / debias(b1, t)

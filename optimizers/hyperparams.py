@@ -9,13 +9,19 @@ UNIT = {"high": 1.0}  # [0, 1)
 
 
 def lr(ui_range: tuple[float, float] = (1e-5, 10.0)) -> Hyperparam:
-    return Hyperparam("lr", "Learning rate η (lr)", log=True, ui_range=ui_range,
-                      help="Scales every step.")
+    return Hyperparam(
+        "lr", "Learning rate η (lr)", log=True, ui_range=ui_range, help="Scales every step."
+    )
 
 
 def eps(ui_range: tuple[float, float] = (1e-16, 1e-2)) -> Hyperparam:
-    return Hyperparam("eps", "Stabiliser ε (eps)", log=True, ui_range=ui_range,
-                      help="Added to the denominator so that it is never zero.")
+    return Hyperparam(
+        "eps",
+        "Stabiliser ε (eps)",
+        log=True,
+        ui_range=ui_range,
+        help="Added to the denominator so that it is never zero.",
+    )
 
 
 def beta(name: str, what: str, symbol: str) -> Hyperparam:
@@ -24,16 +30,42 @@ def beta(name: str, what: str, symbol: str) -> Hyperparam:
 
 BETA1 = beta("beta1", "First-moment decay", "β₁")
 BETA2 = beta("beta2", "Second-moment decay", "β₂")
-MOMENTUM = Hyperparam("momentum", "Momentum μ (momentum)", ui_range=(0.0, 0.999), **UNIT,
-                      help="Fraction of the previous step carried into the next.")
-WEIGHT_DECAY = Hyperparam("weight_decay", "Weight decay λ (weight_decay)", ui_range=(0.0, 1.0),
-                          help="Pulls parameters towards zero.")
+MOMENTUM = Hyperparam(
+    "momentum",
+    "Momentum μ (momentum)",
+    ui_range=(0.0, 0.999),
+    **UNIT,
+    help="Fraction of the previous step carried into the next.",
+)
+WEIGHT_DECAY = Hyperparam(
+    "weight_decay",
+    "Weight decay λ (weight_decay)",
+    ui_range=(0.0, 1.0),
+    help="Pulls parameters towards zero.",
+)
 MAXIMIZE = Hyperparam("maximize", "Maximise instead of minimise (maximize)", kind=bool)
-DECOUPLED = Hyperparam("decoupled_weight_decay", "Decoupled weight decay (AdamW style)", kind=bool,
-                       help="θ ← θ·(1 − lr·λ) instead of adding λ·θ to the gradient.")
+DECOUPLED = Hyperparam(
+    "decoupled_weight_decay",
+    "Decoupled weight decay (AdamW style)",
+    kind=bool,
+    help="θ ← θ·(1 − lr·λ) instead of adding λ·θ to the gradient.",
+)
 EPS_INSIDE_SQRT = Hyperparam(
-    "eps_inside_sqrt", "ε inside the square root (textbook variant)", kind=bool,
-    help="Use √(v + ε) as many tutorials write, instead of torch's √v + ε.")
+    "eps_inside_sqrt",
+    "ε inside the square root (textbook variant)",
+    kind=bool,
+    help="Use √(v + ε) as many tutorials write, instead of torch's √v + ε.",
+)
 
-__all__ = ["BETA1", "BETA2", "DECOUPLED", "EPS_INSIDE_SQRT", "MAXIMIZE", "MOMENTUM",
-           "WEIGHT_DECAY", "beta", "eps", "lr"]
+__all__ = [
+    "BETA1",
+    "BETA2",
+    "DECOUPLED",
+    "EPS_INSIDE_SQRT",
+    "MAXIMIZE",
+    "MOMENTUM",
+    "WEIGHT_DECAY",
+    "beta",
+    "eps",
+    "lr",
+]

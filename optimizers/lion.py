@@ -7,7 +7,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import hyperparams as hp
-from .base import Array, Optimizer, Scalar, Step, is_zero, validate
+from ._math import nonzero
+from .base import Array, Optimizer, Scalar, Step, validate
 
 HYPERPARAMS = (
     hp.lr(),
@@ -23,8 +24,13 @@ class LionState(NamedTuple):
     step: int
 
 
-def lion(lr: Scalar = 1e-4, beta1: Scalar = 0.9, beta2: Scalar = 0.99,
-         weight_decay: Scalar = 1e-3, maximize: bool = False) -> Optimizer:
+def lion(
+    lr: Scalar = 1e-4,
+    beta1: Scalar = 0.9,
+    beta2: Scalar = 0.99,
+    weight_decay: Scalar = 1e-3,
+    maximize: bool = False,
+) -> Optimizer:
     r"""Lion: a step of fixed size η per coordinate, in the sign of a momentum interpolation.
 
     .. math::
@@ -57,7 +63,7 @@ def lion(lr: Scalar = 1e-4, beta1: Scalar = 0.9, beta2: Scalar = 0.99,
         Chen et al., "Symbolic discovery of optimization algorithms", arXiv:2302.06675, 2023.
     """
     h = validate(HYPERPARAMS, locals())
-    b1, b2, wd = h["beta1"], h["beta2"], h["weight_decay"]
+    b1, b2, wd = h["beta1"], h["beta2"], nonzero(h["weight_decay"])
 
     def init(params: Array) -> LionState:
         return LionState(np.zeros(np.shape(params)), 0)
@@ -66,7 +72,7 @@ def lion(lr: Scalar = 1e-4, beta1: Scalar = 0.9, beta2: Scalar = 0.99,
         g = -grads if h["maximize"] else grads
         c = np.sign((1.0 - b1) * g + b1 * state.exp_avg)
         m = (1 - b2) * g + b2 * state.exp_avg
-        direction = c if is_zero(wd) else c + wd * params
+        direction = c if wd is None else c + wd * params
         lr_eff = np.broadcast_to(lr, np.broadcast_shapes(np.shape(lr), c.shape))
         return Step(-lr * direction, LionState(m, state.step + 1), lr_eff)
 

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import hyperparams as hp
-from ._math import debias, decoupled_decay, ema_sq, lerp, prepare_grad
+from ._math import debias, decoupled_decay, ema_sq, lerp, prepare_grad, weight_decay_terms
 from .base import Array, Hyperparam, Optimizer, Scalar, Step, validate
 
 HYPERPARAMS = (
@@ -16,8 +16,12 @@ HYPERPARAMS = (
     hp.BETA2,
     hp.eps(),
     hp.WEIGHT_DECAY,
-    Hyperparam("momentum_decay", "Momentum schedule ψ (momentum_decay)", ui_range=(0.0, 0.1),
-               help="μ_t = β₁·(1 − ½·0.96^(t·ψ)): how fast the momentum warms up to β₁."),
+    Hyperparam(
+        "momentum_decay",
+        "Momentum schedule ψ (momentum_decay)",
+        ui_range=(0.0, 0.1),
+        help="μ_t = β₁·(1 − ½·0.96^(t·ψ)): how fast the momentum warms up to β₁.",
+    ),
     hp.DECOUPLED,
     hp.MAXIMIZE,
 )
@@ -30,9 +34,16 @@ class NAdamState(NamedTuple):
     step: int
 
 
-def nadam(lr: Scalar = 2e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-8,
-          weight_decay: Scalar = 0.0, momentum_decay: Scalar = 4e-3,
-          decoupled_weight_decay: bool = False, maximize: bool = False) -> Optimizer:
+def nadam(
+    lr: Scalar = 2e-3,
+    beta1: Scalar = 0.9,
+    beta2: Scalar = 0.999,
+    eps: Scalar = 1e-8,
+    weight_decay: Scalar = 0.0,
+    momentum_decay: Scalar = 4e-3,
+    decoupled_weight_decay: bool = False,
+    maximize: bool = False,
+) -> Optimizer:
     r"""NAdam: Adam with Nesterov momentum and Dozat's warming-up momentum schedule.
 
     .. math::
@@ -68,9 +79,10 @@ def nadam(lr: Scalar = 2e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Sc
         Dozat, "Incorporating Nesterov momentum into Adam", ICLR workshop, 2016.
     """
     h = validate(HYPERPARAMS, locals())
-    b1, b2, eps, wd, psi = (h[k] for k in ("beta1", "beta2", "eps", "weight_decay",
-                                           "momentum_decay"))
-    decoupled = h["decoupled_weight_decay"]
+    b1, b2, eps, wd, psi = (
+        h[k] for k in ("beta1", "beta2", "eps", "weight_decay", "momentum_decay")
+    )
+    l2, decay = weight_decay_terms(wd, h["decoupled_weight_decay"])
 
     def init(params: Array) -> NAdamState:
         zeros = np.zeros(np.shape(params))
@@ -78,7 +90,7 @@ def nadam(lr: Scalar = 2e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Sc
 
     def step(grads: Array, state: NAdamState, params: Array, lr: Scalar) -> Step:
         t = state.step + 1
-        g = prepare_grad(grads, params, 0.0 if decoupled else wd, h["maximize"])
+        g = prepare_grad(grads, params, l2, h["maximize"])
         mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         mu_product = state.mu_product * mu
@@ -86,9 +98,11 @@ def nadam(lr: Scalar = 2e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Sc
         v = ema_sq(state.exp_avg_sq, g, b2)
         den = np.sqrt(v / debias(b2, t)) + eps
         mu_product_next = mu_product * mu_next
-        updates = ((-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / den)
-                   + ((-lr * mu_next) / (1.0 - mu_product_next)) * (m / den)
-                   + decoupled_decay(params, lr, wd if decoupled else 0.0))
+        updates = (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / den) + (
+            (-lr * mu_next) / (1.0 - mu_product_next)
+        ) * (m / den)
+        if decay is not None:
+            updates = updates + decoupled_decay(params, lr, decay)
         return Step(updates, NAdamState(m, v, mu_product, t), lr / den)
 
     return Optimizer("nadam", h, init, step)

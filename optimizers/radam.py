@@ -7,11 +7,10 @@ from typing import NamedTuple
 import numpy as np
 
 from . import hyperparams as hp
-from ._math import debias, decoupled_decay, ema_sq, lerp, prepare_grad
+from ._math import debias, decoupled_decay, ema_sq, lerp, prepare_grad, weight_decay_terms
 from .base import Array, Optimizer, Scalar, Step, validate
 
-HYPERPARAMS = (hp.lr(), hp.BETA1, hp.BETA2, hp.eps(), hp.WEIGHT_DECAY, hp.DECOUPLED,
-               hp.MAXIMIZE)
+HYPERPARAMS = (hp.lr(), hp.BETA1, hp.BETA2, hp.eps(), hp.WEIGHT_DECAY, hp.DECOUPLED, hp.MAXIMIZE)
 
 
 class RAdamState(NamedTuple):
@@ -21,9 +20,15 @@ class RAdamState(NamedTuple):
     step: int
 
 
-def radam(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Scalar = 1e-8,
-          weight_decay: Scalar = 0.0, decoupled_weight_decay: bool = False,
-          maximize: bool = False) -> Optimizer:
+def radam(
+    lr: Scalar = 1e-3,
+    beta1: Scalar = 0.9,
+    beta2: Scalar = 0.999,
+    eps: Scalar = 1e-8,
+    weight_decay: Scalar = 0.0,
+    decoupled_weight_decay: bool = False,
+    maximize: bool = False,
+) -> Optimizer:
     r"""RAdam: Adam whose adaptive step is switched on only once its variance is tractable.
 
     .. math::
@@ -61,7 +66,7 @@ def radam(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Sc
     """
     h = validate(HYPERPARAMS, locals())
     b1, b2, eps, wd = h["beta1"], h["beta2"], h["eps"], h["weight_decay"]
-    decoupled = h["decoupled_weight_decay"]
+    l2, decay = weight_decay_terms(wd, h["decoupled_weight_decay"])
     rho_inf = 2 / (1 - b2) - 1
 
     def init(params: Array) -> RAdamState:
@@ -70,18 +75,30 @@ def radam(lr: Scalar = 1e-3, beta1: Scalar = 0.9, beta2: Scalar = 0.999, eps: Sc
 
     def step(grads: Array, state: RAdamState, params: Array, lr: Scalar) -> Step:
         t = state.step + 1
-        g = prepare_grad(grads, params, 0.0 if decoupled else wd, h["maximize"])
+        g = prepare_grad(grads, params, l2, h["maximize"])
         m = lerp(state.exp_avg, g, 1 - b1)
         v = ema_sq(state.exp_avg_sq, g, b2)
         bc1, bc2 = debias(b1, t), debias(b2, t)
         rho_t = rho_inf - 2 * t * (b2**t) / bc2
         rectified = rho_t > 5.0
         with np.errstate(invalid="ignore", divide="ignore"):  # r_t is unused where unrectified
-            rect = np.where(rectified, np.sqrt(np.abs(
-                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))), 0.0)
+            rect = np.where(
+                rectified,
+                np.sqrt(
+                    np.abs(
+                        (rho_t - 4)
+                        * (rho_t - 2)
+                        * rho_inf
+                        / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+                    )
+                ),
+                0.0,
+            )
         adaptive = np.sqrt(bc2) / (np.sqrt(v) + eps)
         factor = np.where(rectified, adaptive * rect, 1.0)
-        updates = -(m / bc1 * lr * factor) + decoupled_decay(params, lr, wd if decoupled else 0.0)
+        updates = -(m / bc1 * lr * factor)
+        if decay is not None:
+            updates = updates + decoupled_decay(params, lr, decay)
         rect = float(rect) if np.ndim(rect) == 0 else rect
         return Step(updates, RAdamState(m, v, rect, t), lr * factor / bc1)
 

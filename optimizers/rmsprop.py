@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import hyperparams as hp
-from ._math import ema_sq, lerp, prepare_grad
+from ._math import ema_sq, lerp, nonzero, prepare_grad
 from .base import Array, Hyperparam, Optimizer, Scalar, Step, is_zero, validate
 
 HYPERPARAMS = (
@@ -17,8 +17,12 @@ HYPERPARAMS = (
     hp.WEIGHT_DECAY,
     hp.MOMENTUM,
     Hyperparam("centered", "Centered: divide by the gradient's variance (centered)", kind=bool),
-    Hyperparam("nesterov", "Nesterov momentum (beyond torch)", kind=bool,
-               help="Step along g/(√v+ε) + μ·b instead of b."),
+    Hyperparam(
+        "nesterov",
+        "Nesterov momentum (beyond torch)",
+        kind=bool,
+        help="Step along g/(√v+ε) + μ·b instead of b.",
+    ),
     hp.EPS_INSIDE_SQRT,
     hp.MAXIMIZE,
 )
@@ -31,10 +35,17 @@ class RMSpropState(NamedTuple):
     step: int
 
 
-def rmsprop(lr: Scalar = 1e-2, alpha: Scalar = 0.99, eps: Scalar = 1e-8,
-            weight_decay: Scalar = 0.0, momentum: Scalar = 0.0, centered: bool = False,
-            nesterov: bool = False, eps_inside_sqrt: bool = False,
-            maximize: bool = False) -> Optimizer:
+def rmsprop(
+    lr: Scalar = 1e-2,
+    alpha: Scalar = 0.99,
+    eps: Scalar = 1e-8,
+    weight_decay: Scalar = 0.0,
+    momentum: Scalar = 0.0,
+    centered: bool = False,
+    nesterov: bool = False,
+    eps_inside_sqrt: bool = False,
+    maximize: bool = False,
+) -> Optimizer:
     r"""RMSProp: divide each gradient by a moving root mean square of recent gradients.
 
     .. math::
@@ -74,6 +85,7 @@ def rmsprop(lr: Scalar = 1e-2, alpha: Scalar = 0.99, eps: Scalar = 1e-8,
         Graves, "Generating sequences with recurrent neural networks", arXiv:1308.0850, 2013.
     """
     h = validate(HYPERPARAMS, locals())
+    l2 = nonzero(h["weight_decay"])
     alpha, eps, mu = h["alpha"], h["eps"], h["momentum"]
     if h["nesterov"] and np.any(np.asarray(mu) <= 0):
         raise ValueError(f"nesterov=True requires momentum > 0; got momentum={mu}")
@@ -81,11 +93,12 @@ def rmsprop(lr: Scalar = 1e-2, alpha: Scalar = 0.99, eps: Scalar = 1e-8,
 
     def init(params: Array) -> RMSpropState:
         zeros = np.zeros(np.shape(params))
-        return RMSpropState(zeros, zeros if h["centered"] else None,
-                            zeros if use_buffer else None, 0)
+        return RMSpropState(
+            zeros, zeros if h["centered"] else None, zeros if use_buffer else None, 0
+        )
 
     def step(grads: Array, state: RMSpropState, params: Array, lr: Scalar) -> Step:
-        g = prepare_grad(grads, params, h["weight_decay"], h["maximize"])
+        g = prepare_grad(grads, params, l2, h["maximize"])
         v = ema_sq(state.square_avg, g, alpha)
         grad_avg = None
         var = v

@@ -11,6 +11,7 @@ from .base import Optimizer
 from .schedules import Schedule
 from .trajectory import Trajectory
 
+CHECK_EVERY = 64  # steps between divergence checks (each check is one vectorised pass)
 MAX_VALUES = 400_000_000  # steps × parameters recorded per quantity: ~3 GB of float64
 
 
@@ -26,9 +27,18 @@ class Objective(Protocol):
     def grad(self, x: np.ndarray) -> np.ndarray: ...
 
 
-def run(optimizer: Optimizer, objective: Objective, x0: Any, steps: int, *,
-        schedule: Schedule | None = None, noise: float = 0.0, seed: int | None = 0,
-        bounds_margin: float | None = 10.0, record_state: bool = True) -> Trajectory:
+def run(
+    optimizer: Optimizer,
+    objective: Objective,
+    x0: Any,
+    steps: int,
+    *,
+    schedule: Schedule | None = None,
+    noise: float = 0.0,
+    seed: int | None = 0,
+    bounds_margin: float | None = 10.0,
+    record_state: bool = True,
+) -> Trajectory:
     """Run ``optimizer`` on ``objective`` from ``x0`` for ``steps`` steps, for a batch of runs.
 
     The batch is the broadcast of ``x0``'s leading axes with the shapes of array-valued
@@ -60,8 +70,9 @@ def run(optimizer: Optimizer, objective: Objective, x0: Any, steps: int, *,
     x = _check_start(x0, objective, optimizer)
     noise = _check_noise(noise)
     if (steps + 1) * x.size > MAX_VALUES:
-        raise ValueError(f"steps × runs × dimension must stay below {MAX_VALUES:,}; "
-                         f"got {(steps + 1) * x.size:,}")
+        raise ValueError(
+            f"steps × runs × dimension must stay below {MAX_VALUES:,}; got {(steps + 1) * x.size:,}"
+        )
     rng = np.random.default_rng(seed)
     base_lr = optimizer.hyperparams["lr"]
     factors = (schedule or Schedule()).factors(steps)
@@ -75,58 +86,91 @@ def run(optimizer: Optimizer, objective: Objective, x0: Any, steps: int, *,
     loss = np.empty((steps + 1, *batch))
     grads, updates, lr_eff = (np.empty((steps, *shape)) for _ in range(3))
     states: dict[str, np.ndarray] = {}
+    divergence = np.full(batch, -1)
     with np.errstate(all="ignore"):
         params[0] = x
-        loss[0] = objective.f(x)
-        alive = _healthy(x, loss[0], low, high)
-        divergence = np.where(alive, -1, 0)
         state = optimizer.init(x)
-        last = steps
+        checked, last = -1, steps  # rows up to `checked` have their loss and health known
         for t in range(1, steps + 1):
-            if not alive.any():
-                last = t - 1
-                break
             g = objective.minibatch_grad(x, rng) if stochastic else objective.grad(x)
             if noise:
                 g = g + noise * rng.standard_normal(shape)
             result = optimizer.step(g, state, x, lrs[t - 1])
-            x_new = x + result.updates
-            f_new = objective.f(x_new)
             state = result.state
-            params[t], loss[t], grads[t - 1], updates[t - 1] = x_new, f_new, g, result.updates
+            x = x + result.updates
+            params[t], grads[t - 1], updates[t - 1] = x, g, result.updates
             lr_eff[t - 1] = result.lr_eff
             if record_state:
                 _record(states, state, t - 1, steps)
-            if not alive.all():  # runs stopped earlier: blank their rows
-                dead = ~alive
-                for a in (params[t], grads[t - 1], updates[t - 1], lr_eff[t - 1]):
-                    np.copyto(a, np.nan, where=dead[..., None])
-                np.copyto(loss[t], np.nan, where=dead)
-            ok = _healthy(x_new, f_new, low, high)
-            newly = alive & ~ok
-            if newly.any():
-                divergence = np.where(newly, t, divergence)
-                alive = alive & ok
-            x = x_new if alive.all() else np.where(alive[..., None], x_new, x)
-        for a in (params[last + 1:], loss[last + 1:], grads[last:], updates[last:],
-                  lr_eff[last:], *(v[last:] for v in states.values())):
-            a.fill(np.nan)
+            if t % CHECK_EVERY == 0 or t == steps:
+                checked = _check_rows(objective, params, loss, divergence, checked, t, low, high)
+                if (divergence >= 0).all():
+                    last = t
+                    break
+        if steps == 0:
+            _check_rows(objective, params, loss, divergence, checked, 0, low, high)
+        _blank_after_divergence(
+            divergence, last, params, loss, grads, updates, lr_eff, *states.values()
+        )
     arrays = (params, loss, grads, updates, lr_eff, lr_per_step, *states.values(), divergence)
     for a in arrays:
         a.flags.writeable = False
     return Trajectory(params, loss, grads, updates, lr_eff, lr_per_step, states, divergence)
 
 
-def _healthy(x: np.ndarray, f: np.ndarray, low: np.ndarray | None,
-             high: np.ndarray | None) -> np.ndarray:
-    ok = np.isfinite(x).all(axis=-1) & np.isfinite(f)
-    if low is not None:
-        ok &= ((x >= low) & (x <= high)).all(axis=-1)
-    return ok
+def _check_rows(
+    objective: Objective,
+    params: np.ndarray,
+    loss: np.ndarray,
+    divergence: np.ndarray,
+    checked: int,
+    t: int,
+    low: np.ndarray | None,
+    high: np.ndarray | None,
+) -> int:
+    """Fill the loss of rows checked+1..t and record the first unhealthy row of each run.
+
+    Runs are independent, so a diverged run may go on computing until the next check: its rows
+    after the divergence are blanked at the end and nobody sees them.
+    """
+    rows = slice(checked + 1, t + 1)
+    loss[rows] = objective.f(params[rows])
+    bad = ~_healthy(params[rows], loss[rows], low, high)
+    first = checked + 1 + np.argmax(bad, axis=0)
+    np.copyto(divergence, first, where=(divergence < 0) & bad.any(axis=0))
+    return t
 
 
-def _escape_box(objective: Objective, margin: float | None,
-                dim: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _blank_after_divergence(
+    divergence: np.ndarray, last: int, params: np.ndarray, loss: np.ndarray, *per_step: np.ndarray
+) -> None:
+    """NaN every row after a run's divergence step (and every row after ``last``, where the loop
+    stopped). Per-step values shared by the whole batch (NAdam's μ product) are kept."""
+    steps = params.shape[0] - 1
+    if last == steps and (divergence < 0).all():
+        return
+    stop = np.where(divergence >= 0, divergence, last)
+    after = np.arange(steps + 1).reshape((-1,) + (1,) * stop.ndim) > stop  # (steps+1, *batch)
+    np.copyto(loss, np.nan, where=after)
+    np.copyto(params, np.nan, where=after[..., None])
+    step_after = after[1:, ..., None]  # row i of a per-step array holds step i + 1
+    for a in per_step:
+        if np.broadcast_shapes(step_after.shape, a.shape) == a.shape:
+            np.copyto(a, np.nan, where=step_after)
+        a[last:] = np.nan
+
+
+def _healthy(
+    x: np.ndarray, f: np.ndarray, low: np.ndarray | None, high: np.ndarray | None
+) -> np.ndarray:
+    """Finite loss, and parameters finite (or inside the escape box: NaN compares false)."""
+    inside = np.isfinite(x) if low is None else (x >= low) & (x <= high)
+    return inside.all(axis=-1) & np.isfinite(f)
+
+
+def _escape_box(
+    objective: Objective, margin: float | None, dim: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     bounds = getattr(objective, "bounds", None)
     if margin is None or bounds is None:
         return None, None
@@ -138,12 +182,12 @@ def _escape_box(objective: Objective, margin: float | None,
 
 
 def _record(states: dict[str, np.ndarray], state: Any, i: int, steps: int) -> None:
-    for name, value in state._asdict().items():
-        if value is None or name == "step":
-            continue
-        if name not in states:
-            states[name] = np.full((steps, *np.shape(value)), np.nan)
-        states[name][i] = value
+    if not states:  # first step: allocate one array per recorded field
+        for name, value in zip(state._fields, state, strict=True):
+            if value is not None and name != "step":
+                states[name] = np.empty((steps, *np.shape(value)))
+    for name, a in states.items():
+        a[i] = getattr(state, name)
 
 
 def _check_steps(steps: Any) -> int:
@@ -165,8 +209,10 @@ def _check_start(x0: Any, objective: Objective, optimizer: Optimizer) -> np.ndar
         raise ValueError(f"x0 must be an array of numbers; got {x0!r}") from None
     dim = getattr(objective, "dim", None)
     if dim is not None and x.shape[-1] != dim:
-        raise ValueError(f"x0 must have {dim} coordinate(s) in its last axis (the objective's "
-                         f"dimension); got shape {x.shape}")
+        raise ValueError(
+            f"x0 must have {dim} coordinate(s) in its last axis (the objective's "
+            f"dimension); got shape {x.shape}"
+        )
     if not np.isfinite(x).all():
         raise ValueError(f"x0 must be finite; got {x0!r}")
     shape = np.broadcast_shapes(x.shape, optimizer.batch_shape)

@@ -22,26 +22,50 @@ _SPECS: dict[str, tuple[str, tuple[Hyperparam, ...], dict[str, float], _Rule]] =
     "constant": ("Constant", (), {}, lambda k, n, p: np.ones_like(k, dtype=float)),
     "step": (
         "Step decay: × γ every N steps",
-        (Hyperparam("step_size", "Steps between drops N (step_size)", low=1, ui_range=(1, 1000)),
-         Hyperparam("gamma", "Drop factor γ (gamma)", high=1.0, high_inclusive=True,
-                    low_inclusive=False, ui_range=(0.01, 1.0))),
+        (
+            Hyperparam("step_size", "Steps between drops N (step_size)", low=1, ui_range=(1, 1000)),
+            Hyperparam(
+                "gamma",
+                "Drop factor γ (gamma)",
+                high=1.0,
+                high_inclusive=True,
+                low_inclusive=False,
+                ui_range=(0.01, 1.0),
+            ),
+        ),
         {"step_size": 100, "gamma": 0.5},
         lambda k, n, p: p["gamma"] ** np.floor(k / p["step_size"]),
     ),
     "exponential": (
         "Exponential: × γ every step",
-        (Hyperparam("gamma", "Decay per step γ (gamma)", high=1.0, high_inclusive=True,
-                    low_inclusive=False, ui_range=(0.9, 1.0)),),
+        (
+            Hyperparam(
+                "gamma",
+                "Decay per step γ (gamma)",
+                high=1.0,
+                high_inclusive=True,
+                low_inclusive=False,
+                ui_range=(0.9, 1.0),
+            ),
+        ),
         {"gamma": 0.99},
         lambda k, n, p: p["gamma"] ** k,
     ),
     "cosine": (
         "Cosine annealing to a floor",
-        (Hyperparam("min_factor", "Final fraction of η (min_factor)", high=1.0,
-                    high_inclusive=True, ui_range=(0.0, 1.0)),),
+        (
+            Hyperparam(
+                "min_factor",
+                "Final fraction of η (min_factor)",
+                high=1.0,
+                high_inclusive=True,
+                ui_range=(0.0, 1.0),
+            ),
+        ),
         {"min_factor": 0.0},
-        lambda k, n, p: p["min_factor"]
-        + (1 - p["min_factor"]) * 0.5 * (1 + np.cos(np.pi * k / max(n, 1))),
+        lambda k, n, p: (
+            p["min_factor"] + (1 - p["min_factor"]) * 0.5 * (1 + np.cos(np.pi * k / max(n, 1)))
+        ),
     ),
     "warmup": (
         "Linear warm-up, then constant",
@@ -94,8 +118,10 @@ def get(name: str = "constant", **params: float) -> Schedule:
     _title, specs, default, _rule = _entry(name)
     unknown = set(params) - set(default)
     if unknown:
-        raise TypeError(f"schedule '{name}' got an unexpected parameter {sorted(unknown)[0]!r}; "
-                        f"it takes: {', '.join(default) or 'none'}")
+        raise TypeError(
+            f"schedule '{name}' got an unexpected parameter {sorted(unknown)[0]!r}; "
+            f"it takes: {', '.join(default) or 'none'}"
+        )
     values = {**default, **params}
     checked = {s.name: s.validate(values[s.name]) for s in specs}
     for key in ("step_size", "warmup_steps"):

@@ -8,17 +8,27 @@ from typing import NamedTuple
 import numpy as np
 
 from . import hyperparams as hp
-from ._math import prepare_grad
+from ._math import nonzero, prepare_grad
 from .base import Array, Hyperparam, Optimizer, Scalar, Step, is_zero, validate
 
 HYPERPARAMS = (
     hp.lr(),
     hp.MOMENTUM,
-    Hyperparam("dampening", "Dampening τ (dampening)", high=1.0, high_inclusive=True,
-               ui_range=(0.0, 1.0), help="Shrinks each new gradient's share of the momentum."),
+    Hyperparam(
+        "dampening",
+        "Dampening τ (dampening)",
+        high=1.0,
+        high_inclusive=True,
+        ui_range=(0.0, 1.0),
+        help="Shrinks each new gradient's share of the momentum.",
+    ),
     hp.WEIGHT_DECAY,
-    Hyperparam("nesterov", "Nesterov momentum (nesterov)", kind=bool,
-               help="Step along g + μ·b, a look-ahead past the heavy-ball step."),
+    Hyperparam(
+        "nesterov",
+        "Nesterov momentum (nesterov)",
+        kind=bool,
+        help="Step along g + μ·b, a look-ahead past the heavy-ball step.",
+    ),
     hp.MAXIMIZE,
 )
 
@@ -28,8 +38,14 @@ class SGDState(NamedTuple):
     step: int
 
 
-def sgd(lr: Scalar = 1e-3, momentum: Scalar = 0.0, dampening: Scalar = 0.0,
-        weight_decay: Scalar = 0.0, nesterov: bool = False, maximize: bool = False) -> Optimizer:
+def sgd(
+    lr: Scalar = 1e-3,
+    momentum: Scalar = 0.0,
+    dampening: Scalar = 0.0,
+    weight_decay: Scalar = 0.0,
+    nesterov: bool = False,
+    maximize: bool = False,
+) -> Optimizer:
     r"""Gradient descent with optional heavy-ball or Nesterov momentum (``torch.optim.SGD``).
 
     .. math::
@@ -66,20 +82,24 @@ def sgd(lr: Scalar = 1e-3, momentum: Scalar = 0.0, dampening: Scalar = 0.0,
     h = validate(HYPERPARAMS, locals())
     mu, tau, wd = h["momentum"], h["dampening"], h["weight_decay"]
     if h["nesterov"] and (np.any(np.asarray(mu) <= 0) or not is_zero(tau)):
-        raise ValueError("nesterov=True requires momentum > 0 and dampening = 0; "
-                         f"got momentum={mu}, dampening={tau}")
+        raise ValueError(
+            "nesterov=True requires momentum > 0 and dampening = 0; "
+            f"got momentum={mu}, dampening={tau}"
+        )
     use_buffer = not is_zero(mu)
+    l2 = nonzero(wd)
 
     def init(params: Array) -> SGDState:
         return SGDState(momentum_buffer=None, step=0)
 
     def step(grads: Array, state: SGDState, params: Array, lr: Scalar) -> Step:
-        g = prepare_grad(grads, params, wd, h["maximize"])
+        g = prepare_grad(grads, params, l2, h["maximize"])
         buf = None
         d = g
         if use_buffer:
-            buf = g if state.momentum_buffer is None else (
-                state.momentum_buffer * mu + (1 - tau) * g)
+            buf = (
+                g if state.momentum_buffer is None else (state.momentum_buffer * mu + (1 - tau) * g)
+            )
             d = g + mu * buf if h["nesterov"] else buf
             if np.ndim(mu):  # a batch mixing μ = 0 with μ > 0: torch ignores the buffer at μ = 0
                 d = np.where(mu == 0, g, d)
@@ -89,25 +109,33 @@ def sgd(lr: Scalar = 1e-3, momentum: Scalar = 0.0, dampening: Scalar = 0.0,
     return Optimizer("sgd", h, init, step)
 
 
-def momentum(lr: Scalar = 1e-3, momentum: Scalar = 0.9, dampening: Scalar = 0.0,
-             weight_decay: Scalar = 0.0, nesterov: bool = False,
-             maximize: bool = False) -> Optimizer:
+def momentum(
+    lr: Scalar = 1e-3,
+    momentum: Scalar = 0.9,
+    dampening: Scalar = 0.0,
+    weight_decay: Scalar = 0.0,
+    nesterov: bool = False,
+    maximize: bool = False,
+) -> Optimizer:
     """Heavy-ball momentum: :func:`sgd` with μ = 0.9 by default (``SGD(momentum=0.9)``).
 
     >>> momentum().hyperparams["momentum"]
     0.9
     """
-    return replace(sgd(lr, momentum, dampening, weight_decay, nesterov, maximize),
-                   name="momentum")
+    return replace(sgd(lr, momentum, dampening, weight_decay, nesterov, maximize), name="momentum")
 
 
-def nesterov(lr: Scalar = 1e-3, momentum: Scalar = 0.9, dampening: Scalar = 0.0,
-             weight_decay: Scalar = 0.0, nesterov: bool = True,
-             maximize: bool = False) -> Optimizer:
+def nesterov(
+    lr: Scalar = 1e-3,
+    momentum: Scalar = 0.9,
+    dampening: Scalar = 0.0,
+    weight_decay: Scalar = 0.0,
+    nesterov: bool = True,
+    maximize: bool = False,
+) -> Optimizer:
     """Nesterov momentum: :func:`sgd` with μ = 0.9 and ``nesterov=True`` by default.
 
     >>> nesterov().hyperparams["nesterov"]
     True
     """
-    return replace(sgd(lr, momentum, dampening, weight_decay, nesterov, maximize),
-                   name="nesterov")
+    return replace(sgd(lr, momentum, dampening, weight_decay, nesterov, maximize), name="nesterov")

@@ -45,7 +45,7 @@ class Trajectory:
         return self.divergence_step >= 0
 
     @property
-    def diverged_at(self) -> int | None | Array:
+    def diverged_at(self) -> int | Array | None:
         """The step at which each run diverged, or None (an object array for a batch)."""
         if self.divergence_step.ndim == 0:
             step = int(self.divergence_step)
@@ -68,9 +68,16 @@ class Trajectory:
         sel = (slice(None), *index)
         steps_full = (self.steps, *self.params.shape[1:])
         state = {k: _expand(v, steps_full)[sel] for k, v in self.state.items()}
-        return Trajectory(self.params[sel], self.loss[sel], self.grads[sel], self.updates[sel],
-                          self.lr_eff[sel], _expand(self.lr, steps_full)[sel], state,
-                          self.divergence_step[index])
+        return Trajectory(
+            self.params[sel],
+            self.loss[sel],
+            self.grads[sel],
+            self.updates[sel],
+            self.lr_eff[sel],
+            _expand(self.lr, steps_full)[sel],
+            state,
+            self.divergence_step[index],
+        )
 
 
 def _expand(a: Array, shape: tuple[int, ...]) -> Array:

@@ -20,8 +20,10 @@ SURFACES = {"ravine": {"kappa": 25.0}}  # the reference's ravine is ½(x² + 25y
 def _cases(stem):
     index = json.loads((DATA / f"{stem}.json").read_text())["cases"]
     arrays = np.load(DATA / f"{stem}.npz")
-    return [pytest.param(case, arrays[case["key"]], id=f"{case['key']}-{case['optimizer']}")
-            for case in index]
+    return [
+        pytest.param(case, arrays[case["key"]], id=f"{case['key']}-{case['optimizer']}")
+        for case in index
+    ]
 
 
 CASES = _cases("torch_trajectories") + _cases("torch_extra")
