@@ -36,8 +36,8 @@ class Step(NamedTuple):
 class Hyperparam:
     """A hyperparameter's valid range and its description for people.
 
-    ``low``/``high`` bound the valid values; ``kind`` is ``float`` or ``bool``. ``label`` names it in
-    plain words with its symbol, ``log`` says whether a UI should place it on a log scale, and
+    ``low``/``high`` bound the valid values; ``kind`` is ``float`` or ``bool``. ``label`` names
+    it in plain words with its symbol, ``log`` says whether a UI should place it on a log scale, and
     ``ui_range`` is the range a slider should offer (narrower than the valid range).
     """
 
@@ -59,7 +59,7 @@ class Hyperparam:
         return f"{left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
 
     def validate(self, value: Any) -> Any:
-        """Return ``value`` as a float (or float array, or bool); raise ``ValueError`` if invalid."""
+        """Return ``value`` as a float, float array or bool; ``ValueError`` if it is invalid."""
         if self.kind is bool:
             if isinstance(value, bool | np.bool_):
                 return bool(value)
