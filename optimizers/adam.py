@@ -134,7 +134,7 @@ def adamw(
     """AdamW: :func:`adam` with decoupled weight decay λ = 0.01 by default (``torch.optim.AdamW``).
 
     ``θ ← θ·(1 − η·λ)`` is applied before the Adam step, so the decay does not pass through the
-    moments; the effective learning rate is Adam's.
+    moments. Effective learning rate: Adam's, ``η / (1 − β₁ᵗ) / (√(v_t / (1 − β₂ᵗ)) + ε)``.
 
     >>> adamw().hyperparams["weight_decay"]
     0.01

@@ -65,6 +65,8 @@ class Hyperparam:
                 return bool(value)
             raise ValueError(f"{self.name} must be True or False; got {value!r}")
         try:
+            if value is None or isinstance(value, str | bytes | bool | np.bool_):
+                raise TypeError
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
             raise ValueError(

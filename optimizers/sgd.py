@@ -119,6 +119,8 @@ def momentum(
 ) -> Optimizer:
     """Heavy-ball momentum: :func:`sgd` with μ = 0.9 by default (``SGD(momentum=0.9)``).
 
+    Effective learning rate: ``η``, the factor multiplying the buffer b_t.
+
     >>> momentum().hyperparams["momentum"]
     0.9
     """
@@ -134,6 +136,8 @@ def nesterov(
     maximize: bool = False,
 ) -> Optimizer:
     """Nesterov momentum: :func:`sgd` with μ = 0.9 and ``nesterov=True`` by default.
+
+    Effective learning rate: ``η``, the factor multiplying g_t + μ·b_t.
 
     >>> nesterov().hyperparams["nesterov"]
     True

@@ -63,19 +63,26 @@ class Trajectory:
         return np.where(np.abs(self.grads) < 1e-12, np.nan, gain)
 
     def run(self, index: int | tuple[int, ...]) -> Trajectory:
-        """The trajectory of one run of the batch (or a sub-batch), as its own Trajectory."""
+        """The trajectory of one run of the batch (or a sub-batch), as its own Trajectory.
+
+        Per-step values shared by the whole batch (a scalar learning rate, NAdam's μ product with
+        scalar β₁) are kept whole.
+        """
         index = index if isinstance(index, tuple) else (index,)
         sel = (slice(None), *index)
-        steps_full = (self.steps, *self.params.shape[1:])
-        state = {k: _expand(v, steps_full)[sel] for k, v in self.state.items()}
+        shape = (self.steps, *self.params.shape[1:])
+
+        def pick(a: Array) -> Array:
+            return _expand(a, shape)[sel] if a.ndim >= 3 else a
+
         return Trajectory(
             self.params[sel],
             self.loss[sel],
             self.grads[sel],
             self.updates[sel],
             self.lr_eff[sel],
-            _expand(self.lr, steps_full)[sel],
-            state,
+            pick(self.lr),
+            {k: pick(v) for k, v in self.state.items()},
             self.divergence_step[index],
         )
 

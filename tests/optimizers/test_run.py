@@ -1,0 +1,156 @@
+"""The run loop: divergence, schedules, noise, stochastic objectives, determinism."""
+
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import optimizers
+import surfaces
+from optimizers import schedules
+
+PARABOLA = surfaces.get("parabola")
+
+
+def test_a_diverging_run_stops_and_the_others_go_on():
+    lrs = np.array([0.5, 2.5, 1.0])[:, None]  # 2.5 > 2 diverges on ½x²
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning may escape
+        traj = optimizers.run(optimizers.get("sgd", lr=lrs), PARABOLA, [4.0], 400)
+    assert list(traj.diverged) == [False, True, False]
+    step = traj.diverged_at[1]
+    # |x| grows 1.5× a step from 4; it diverges when it leaves the box (bounds ± 10 widths)
+    low, high = PARABOLA.bounds[0]
+    box = high + 10 * (high - low)
+    assert 4 * 1.5 ** (step - 1) <= box < 4 * 1.5**step
+    assert np.isfinite(traj.params[: step + 1, 1]).all()
+    assert np.isnan(traj.params[step + 1 :, 1]).all() and np.isnan(traj.loss[step + 1 :, 1]).all()
+    assert np.isnan(traj.grads[step:, 1]).all()
+    assert np.isfinite(traj.params[:, [0, 2]]).all()
+    assert traj.diverged_at[0] is None and traj.diverged_at[2] is None
+
+
+def test_non_finite_values_stop_a_run_without_bounds():
+    traj = optimizers.run(optimizers.get("sgd", lr=3.0), PARABOLA, [4.0], 2000, bounds_margin=None)
+    step = traj.diverged_at
+    # |x| = 4·2^t; the loss ½x² overflows first, once 4·2^t > 1.9e154, at t = 511
+    assert step == 511
+    assert not np.isfinite(traj.loss[step]) and np.isfinite(traj.loss[step - 1])
+    assert np.isnan(traj.params[step + 1 :]).all()
+
+
+def test_leaving_the_box_of_an_unbounded_surface_stops_the_run():
+    saddle = surfaces.get("saddle")
+    traj = optimizers.run(optimizers.get("sgd", lr=0.1), saddle, saddle.start, 500)
+    assert traj.diverged_at is not None
+    _, (ylo, yhi) = saddle.bounds
+    assert abs(traj.params[traj.diverged_at, 1]) > yhi + 10 * (yhi - ylo)
+
+
+def test_when_every_run_diverges_the_loop_stops_early():
+    traj = optimizers.run(optimizers.get("sgd", lr=5.0), PARABOLA, [[4.0], [-3.0]], 10_000)
+    assert traj.params.shape == (10_001, 2, 1)
+    assert all(0 < s < 100 for s in traj.diverged_at)
+    assert np.isnan(traj.params[200:]).all() and np.isnan(traj.lr_eff[200:]).all()
+
+
+def test_a_start_outside_the_box_has_diverged_at_step_zero():
+    traj = optimizers.run(optimizers.get("sgd"), PARABOLA, [1e6], 5)
+    assert traj.diverged_at == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"),
+    [
+        ("constant", {}, [1, 1, 1, 1, 1]),
+        ("step", {"step_size": 2, "gamma": 0.1}, [1, 1, 0.1, 0.1, 0.01]),
+        ("exponential", {"gamma": 0.5}, [1, 0.5, 0.25, 0.125, 0.0625]),
+        ("cosine", {"min_factor": 0.0}, 0.5 * (1 + np.cos(np.pi * np.arange(5) / 5))),
+        ("warmup", {"warmup_steps": 4}, [0.25, 0.5, 0.75, 1, 1]),
+        ("inverse_time", {"decay": 1.0}, [1, 1 / 2, 1 / 3, 1 / 4, 1 / 5]),
+    ],
+)
+def test_schedule_factors(name, params, expected):
+    np.testing.assert_allclose(schedules.get(name, **params).factors(5), expected)
+
+
+def test_a_schedule_scales_each_step_and_is_recorded():
+    schedule = schedules.get("step", step_size=3, gamma=0.5)
+    traj = optimizers.run(optimizers.get("sgd", lr=0.2), PARABOLA, [1.0], 9, schedule=schedule)
+    lrs = 0.2 * schedule.factors(9)
+    np.testing.assert_allclose(traj.lr, lrs)
+    np.testing.assert_allclose(traj.lr_eff[:, 0], lrs)
+    np.testing.assert_allclose(traj.params[1:, 0], np.cumprod(1 - lrs))
+
+
+def test_schedules_refuse_bad_parameters():
+    with pytest.raises(KeyError, match="unknown schedule 'linear'; choose from: constant"):
+        schedules.get("linear")
+    with pytest.raises(ValueError, match=r"gamma must be in \(0, 1\]; got 0$"):
+        schedules.get("exponential", gamma=0.0)
+    with pytest.raises(ValueError, match=r"step_size must be a whole number of steps; got 2\.5"):
+        schedules.get("step", step_size=2.5)
+    with pytest.raises(TypeError, match="unexpected parameter 'gama'"):
+        schedules.get("step", gama=0.5)
+
+
+def test_gradient_noise_is_seeded_and_additive():
+    rosen = surfaces.get("rosenbrock")
+    opt = optimizers.get("adam", lr=0.01)
+    a = optimizers.run(opt, rosen, rosen.start, 50, noise=1.0, seed=7)
+    b = optimizers.run(opt, rosen, rosen.start, 50, noise=1.0, seed=7)
+    c = optimizers.run(opt, rosen, rosen.start, 50, noise=1.0, seed=8)
+    clean = optimizers.run(opt, rosen, rosen.start, 50)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert not np.array_equal(a.params, c.params)
+    noise = a.grads - rosen.grad(a.params[:-1])
+    assert 0.7 < noise.std() < 1.3 and abs(noise.mean()) < 0.3
+    np.testing.assert_array_equal(clean.grads, rosen.grad(clean.params[:-1]))
+
+
+def test_stochastic_objective_uses_minibatches_and_is_deterministic():
+    full = surfaces.get("least_squares")
+    data_size = full.params["n_samples"]
+    noisy = surfaces.get("least_squares", batch_size=4)
+    opt = optimizers.get("sgd", lr=0.01)
+    a = optimizers.run(opt, noisy, noisy.start, 100, seed=1)
+    b = optimizers.run(opt, noisy, noisy.start, 100, seed=1)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert not np.allclose(a.grads, noisy.grad(a.params[:-1]))  # mini-batch noise is real
+    whole = surfaces.get("least_squares", batch_size=data_size)
+    exact = optimizers.run(opt, whole, whole.start, 100, seed=1)
+    exact_grad = SimpleNamespace(f=whole.f, grad=whole.grad, dim=2, bounds=whole.bounds)
+    deterministic = optimizers.run(opt, exact_grad, whole.start, 100)
+    np.testing.assert_allclose(exact.params, deterministic.params, rtol=1e-12)
+    np.testing.assert_allclose(a.loss, noisy.f(a.params))  # the loss is the full-data loss
+
+
+def test_record_state_can_be_turned_off_and_steps_zero_works():
+    traj = optimizers.run(optimizers.get("adam"), PARABOLA, [1.0], 5, record_state=False)
+    assert traj.state == {}
+    empty = optimizers.run(optimizers.get("adam"), PARABOLA, [1.0], 0)
+    assert empty.params.shape == (1, 1) and empty.grads.shape == (0, 1)
+    assert empty.loss[0] == PARABOLA.f(np.array([1.0]))
+
+
+def test_results_are_read_only():
+    traj = optimizers.run(optimizers.get("adam"), PARABOLA, [1.0], 5)
+    for a in (traj.params, traj.loss, traj.grads, traj.updates, traj.lr_eff, *traj.state.values()):
+        with pytest.raises(ValueError, match="read-only"):
+            a[0] = 0
+
+
+def test_realized_gain_of_sgd_is_its_learning_rate():
+    traj = optimizers.run(optimizers.get("sgd", lr=0.05), surfaces.get("booth"), [0.0, 0.0], 20)
+    np.testing.assert_allclose(traj.realized_gain, 0.05)
+
+
+def test_state_per_step_is_torchs_state():
+    traj = optimizers.run(optimizers.get("adam", amsgrad=True), PARABOLA, [[1.0], [2.0]], 4)
+    assert set(traj.state) == {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+    g = traj.grads
+    np.testing.assert_allclose(traj.state["exp_avg"][0], 0.1 * g[0])
+    np.testing.assert_allclose(
+        traj.state["exp_avg_sq"][1], 0.999 * 0.001 * g[0] ** 2 + 0.001 * g[1] ** 2
+    )
