@@ -1,0 +1,507 @@
+"""The registry: every surface by name, with its plotting window, start, minima and lesson.
+
+Adding a surface = a function pair in a family module + one `@_register` factory here. Values
+of minima are from OPTIMIZER_SPEC §6 (SFU Virtual Library, Wikipedia), polished to float64
+precision with Newton steps on the analytic gradient.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+from functools import partial
+
+import numpy as np
+
+from surfaces import camels, classic, multimodal, one_d, quadratic, saddles, stochastic
+from surfaces.base import Surface
+from surfaces.params import check_int, check_real
+
+_FACTORIES: dict[str, Callable[..., Surface]] = {}  # filled once at import; display order
+
+
+def _register(name: str) -> Callable[[Callable[..., Surface]], Callable[..., Surface]]:
+    def add(factory: Callable[..., Surface]) -> Callable[..., Surface]:
+        _FACTORIES[name] = factory
+        return factory
+
+    return add
+
+
+def names(dim: int | None = None, stochastic: bool | None = None) -> list[str]:
+    """Registry names in display order: 2-D classics, then 1-D, then stochastic surfaces.
+
+    Args:
+        dim: keep only surfaces of this dimension (1 or 2); None keeps all.
+        stochastic: keep only stochastic (True) or deterministic (False) ones; None keeps all.
+
+    >>> names(dim=1)
+    ['parabola', 'slope', 'double_well']
+    """
+    if dim not in (None, 1, 2):
+        raise ValueError(f"dim must be 1, 2 or None; got {dim!r}")
+    out = []
+    for name, factory in _FACTORIES.items():
+        s = factory()
+        if (dim is None or s.dim == dim) and (stochastic is None or s.stochastic == stochastic):
+            out.append(name)
+    return out
+
+
+def get(name: str, **params: object) -> Surface:
+    """The surface called `name`, built with its parameters (defaults for the rest).
+
+    Raises:
+        KeyError: unknown name (the message lists the choices).
+        TypeError: a parameter the surface does not have.
+        ValueError: a parameter out of range (the message names it, the range and the value).
+
+    >>> s = get("ravine", kappa=50)
+    >>> s.params, float(s.f([1.0, 1.0]))
+    ({'kappa': 50.0}, 25.5)
+    """
+    try:
+        factory = _FACTORIES[name]
+    except (KeyError, TypeError):
+        choices = ", ".join(sorted(_FACTORIES))
+        raise KeyError(f"unknown surface {name!r}; choose from: {choices}") from None
+    valid = list(inspect.signature(factory).parameters)
+    unknown = [k for k in params if k not in valid]
+    if unknown:
+        raise TypeError(
+            f"surface {name!r} got unexpected parameter(s) {', '.join(map(repr, unknown))}; "
+            f"valid: {', '.join(valid) or 'none'}"
+        )
+    return factory(**params)
+
+
+# --- 2-D: convex quadratics -------------------------------------------------------------------
+
+
+@_register("quadratic")
+def _quadratic() -> Surface:
+    return Surface(
+        name="quadratic",
+        title="Quadratic bowl",
+        dim=2,
+        fun=quadratic.quadratic,
+        jac=quadratic.quadratic_grad,
+        bounds=((-5.0, 5.0), (-5.0, 5.0)),
+        start=(-4.0, 3.0),
+        global_minima=[[0.0, 0.0]],
+        f_min=0.0,
+        formula=r"f(x,y) = \tfrac{1}{2}\,(x^2 + y^2)",
+        lesson="With the same curvature in every direction the gradient points straight at the "
+        "minimum, so every optimizer walks a straight line and only the step size matters.",
+    )
+
+
+@_register("ravine")
+def _ravine(kappa: float = 10.0) -> Surface:
+    kappa = check_real("kappa", kappa, low=1.0)
+    return Surface(
+        name="ravine",
+        title="Ill-conditioned ravine",
+        dim=2,
+        fun=partial(quadratic.ravine, kappa=kappa),
+        jac=partial(quadratic.ravine_grad, kappa=kappa),
+        bounds=((-5.0, 5.0), (-2.0, 2.0)),
+        start=(-4.0, 1.0),
+        global_minima=[[0.0, 0.0]],
+        f_min=0.0,
+        formula=rf"f(x,y) = \tfrac{{1}}{{2}}\,(x^2 + \kappa\,y^2),\quad \kappa = {kappa:g}",
+        lesson="One direction is κ times steeper than the other: a learning rate stable across "
+        "the valley (lr < 2/κ) crawls along it, which momentum and per-coordinate scaling fix.",
+        param_items=(("kappa", kappa),),
+    )
+
+
+@_register("booth")
+def _booth() -> Surface:
+    return Surface(
+        name="booth",
+        title="Booth",
+        dim=2,
+        fun=quadratic.booth,
+        jac=quadratic.booth_grad,
+        bounds=((-10.0, 10.0), (-10.0, 10.0)),
+        start=(-5.0, -5.0),
+        global_minima=[[1.0, 3.0]],
+        f_min=0.0,
+        formula=r"f(x,y) = (x + 2y - 7)^2 + (2x + y - 5)^2",
+        lesson="A tilted valley (condition number 9) makes plain gradient descent zig-zag, "
+        "because the steepest direction is not the direction to the minimum.",
+        log_scale=True,
+    )
+
+
+@_register("matyas")
+def _matyas() -> Surface:
+    return Surface(
+        name="matyas",
+        title="Matyas",
+        dim=2,
+        fun=quadratic.matyas,
+        jac=quadratic.matyas_grad,
+        bounds=((-10.0, 10.0), (-10.0, 10.0)),
+        start=(-8.0, 6.0),
+        global_minima=[[0.0, 0.0]],
+        f_min=0.0,
+        formula=r"f(x,y) = 0.26\,(x^2 + y^2) - 0.48\,xy",
+        lesson="A shallow ravine along the diagonal y = x (condition number 25): because it is "
+        "not aligned with the axes, per-coordinate step sizes cannot straighten it out.",
+    )
+
+
+# --- 2-D: non-convex classics -----------------------------------------------------------------
+
+
+@_register("rosenbrock")
+def _rosenbrock() -> Surface:
+    return Surface(
+        name="rosenbrock",
+        title="Rosenbrock",
+        dim=2,
+        fun=classic.rosenbrock,
+        jac=classic.rosenbrock_grad,
+        bounds=((-2.0, 2.0), (-1.0, 3.0)),
+        start=(-1.2, 1.0),
+        global_minima=[[1.0, 1.0]],
+        f_min=0.0,
+        formula=r"f(x,y) = (1-x)^2 + 100\,(y-x^2)^2",
+        lesson="Reaching the curved valley is easy but following its flat floor to (1, 1) is "
+        "slow, and a step that is too large bounces between its steep walls.",
+        log_scale=True,
+    )
+
+
+@_register("beale")
+def _beale() -> Surface:
+    return Surface(
+        name="beale",
+        title="Beale",
+        dim=2,
+        fun=classic.beale,
+        jac=classic.beale_grad,
+        bounds=((-4.5, 4.5), (-4.5, 4.5)),
+        start=(1.0, 1.5),
+        global_minima=[[3.0, 0.5]],
+        f_min=0.0,
+        formula=r"f(x,y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
+        lesson="Flat plateaus beside walls with gradients up to 10⁵ punish a fixed learning "
+        "rate: small steps stall on the plateau and large ones are flung off the map.",
+        log_scale=True,
+    )
+
+
+@_register("himmelblau")
+def _himmelblau() -> Surface:
+    return Surface(
+        name="himmelblau",
+        title="Himmelblau",
+        dim=2,
+        fun=classic.himmelblau,
+        jac=classic.himmelblau_grad,
+        bounds=((-5.0, 5.0), (-5.0, 5.0)),
+        start=(0.0, 0.0),
+        global_minima=[
+            [3.0, 2.0],
+            [-2.805118086952745, 3.131312518250573],
+            [-3.779310253377747, -3.2831859912861696],
+            [3.5844283403304917, -1.8481265269644036],
+        ],
+        f_min=0.0,
+        formula=r"f(x,y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        lesson="Four equally good minima: which one an optimizer reaches depends on where it "
+        "starts and on how far its momentum carries it.",
+        log_scale=True,
+    )
+
+
+@_register("three_hump_camel")
+def _three_hump_camel() -> Surface:
+    return Surface(
+        name="three_hump_camel",
+        title="Three-hump camel",
+        dim=2,
+        fun=camels.three_hump_camel,
+        jac=camels.three_hump_camel_grad,
+        bounds=((-2.0, 2.0), (-2.0, 2.0)),
+        start=(-1.5, 1.5),
+        global_minima=[[0.0, 0.0]],
+        local_minima=[
+            [-1.747552345830289, 0.8737761729151445],
+            [1.747552345830289, -0.8737761729151445],
+        ],
+        f_min=0.0,
+        formula=r"f(x,y) = 2x^2 - 1.05\,x^4 + \tfrac{1}{6}x^6 + xy + y^2",
+        lesson="A global minimum between two shallow side basins: from this start plain "
+        "gradient descent settles in the left basin and never sees the origin.",
+    )
+
+
+@_register("six_hump_camel")
+def _six_hump_camel() -> Surface:
+    g = (0.08984201310031807, -0.7126564030207396)
+    a = (1.7036067149699807, -0.7960835686726251)
+    b = (1.6071047529201972, 0.5686514548841314)
+    return Surface(
+        name="six_hump_camel",
+        title="Six-hump camel",
+        dim=2,
+        fun=camels.six_hump_camel,
+        jac=camels.six_hump_camel_grad,
+        bounds=((-2.0, 2.0), (-1.0, 1.0)),
+        start=(-1.5, 0.9),
+        global_minima=[g, np.negative(g)],
+        local_minima=[np.negative(a), a, b, np.negative(b)],
+        f_min=-1.0316284534898774,
+        formula=r"f(x,y) = \left(4 - 2.1\,x^2 + \tfrac{1}{3}x^4\right)x^2 + xy + (4y^2 - 4)\,y^2",
+        lesson="Six minima, and a stationary point at the origin where the gradient is exactly "
+        "zero, so an optimizer started there never moves.",
+    )
+
+
+@_register("goldstein_price")
+def _goldstein_price() -> Surface:
+    return Surface(
+        name="goldstein_price",
+        title="Goldstein–Price",
+        dim=2,
+        fun=classic.goldstein_price,
+        jac=classic.goldstein_price_grad,
+        bounds=((-2.0, 2.0), (-2.0, 2.0)),
+        start=(-0.5, 0.5),
+        global_minima=[[0.0, -1.0]],
+        local_minima=[[-0.6, -0.4], [1.8, 0.2], [1.2, 0.8]],
+        f_min=3.0,
+        formula=r"f(x,y) = \left[1 + (x+y+1)^2\,(19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
+        r"\left[30 + (2x-3y)^2\,(18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]",
+        lesson="Values span 3 to about 10⁶, so a learning rate safe on the steep rim barely "
+        "moves in the basins, and three local minima wait beside the global one.",
+        log_scale=True,
+    )
+
+
+# --- 2-D: many local minima -------------------------------------------------------------------
+
+
+@_register("rastrigin")
+def _rastrigin() -> Surface:
+    r = 0.9949586376523348
+    return Surface(
+        name="rastrigin",
+        title="Rastrigin",
+        dim=2,
+        fun=multimodal.rastrigin,
+        jac=multimodal.rastrigin_grad,
+        bounds=((-5.12, 5.12), (-5.12, 5.12)),
+        start=(3.2, -2.7),
+        global_minima=[[0.0, 0.0]],
+        local_minima=[[r, 0.0], [-r, 0.0], [0.0, r], [0.0, -r], [r, r]],
+        f_min=0.0,
+        formula=r"f(x,y) = 20 + \sum_{i=1}^{2}\left(x_i^2 - 10\cos 2\pi x_i\right)",
+        lesson="An egg box of local minima on a bowl: gradient descent stops in the nearest "
+        "dimple, and only large steps or noise hop from one dimple to the next.",
+    )
+
+
+@_register("ackley")
+def _ackley() -> Surface:
+    r = 0.9521665459501717
+    return Surface(
+        name="ackley",
+        title="Ackley",
+        dim=2,
+        fun=multimodal.ackley,
+        jac=multimodal.ackley_grad,
+        bounds=((-5.0, 5.0), (-5.0, 5.0)),
+        start=(-3.5, 1.5),
+        global_minima=[[0.0, 0.0]],
+        local_minima=[[r, 0.0], [-r, 0.0], [0.0, r], [0.0, -r]],
+        f_min=0.0,
+        formula=r"f(x,y) = -20\,e^{-0.2\sqrt{\frac{1}{2}(x^2+y^2)}}"
+        r" - e^{\frac{1}{2}(\cos 2\pi x + \cos 2\pi y)} + 20 + e",
+        lesson="A nearly flat plain full of dimples around one sharp funnel: the dimples trap "
+        "small steps, and at the kinked minimum the gradient never shrinks to zero.",
+        kinks=[[0.0, 0.0]],
+    )
+
+
+@_register("styblinski_tang")
+def _styblinski_tang() -> Surface:
+    lo, hi = -2.9035340277711774, 2.746802770990837  # roots of 4x³ − 32x + 5
+    return Surface(
+        name="styblinski_tang",
+        title="Styblinski–Tang",
+        dim=2,
+        fun=multimodal.styblinski_tang,
+        jac=multimodal.styblinski_tang_grad,
+        bounds=((-5.0, 5.0), (-5.0, 5.0)),
+        start=(4.0, 4.0),
+        global_minima=[[lo, lo]],
+        local_minima=[[hi, lo], [lo, hi], [hi, hi]],
+        f_min=-78.33233140754284,
+        formula=r"f(x,y) = \tfrac{1}{2}\sum_{i=1}^{2}\left(x_i^4 - 16x_i^2 + 5x_i\right)",
+        lesson="Each coordinate has a deep and a shallow well, so the start decides which of "
+        "four minima an optimizer ends in; from (4, 4) plain descent finds the shallowest.",
+    )
+
+
+# --- 2-D: saddles -------------------------------------------------------------------------------
+
+
+@_register("saddle")
+def _saddle() -> Surface:
+    return Surface(
+        name="saddle",
+        title="Saddle",
+        dim=2,
+        fun=saddles.saddle,
+        jac=saddles.saddle_grad,
+        bounds=((-2.0, 2.0), (-2.0, 2.0)),
+        start=(-1.5, 0.01),
+        global_minima=[],
+        f_min=None,
+        formula=r"f(x,y) = x^2 - y^2",
+        lesson="Near a saddle the gradient is tiny, so gradient descent escapes only as fast as "
+        "its small y offset grows, and never from exactly y = 0.",
+    )
+
+
+@_register("monkey_saddle")
+def _monkey_saddle() -> Surface:
+    return Surface(
+        name="monkey_saddle",
+        title="Monkey saddle",
+        dim=2,
+        fun=saddles.monkey_saddle,
+        jac=saddles.monkey_saddle_grad,
+        bounds=((-1.5, 1.5), (-1.5, 1.5)),
+        start=(0.5, 0.1),
+        global_minima=[],
+        f_min=None,
+        formula=r"f(x,y) = x^3 - 3xy^2",
+        lesson="A degenerate saddle with zero curvature and three downhill valleys: gradients "
+        "vanish near the origin, so optimizers creep through it before sliding away.",
+    )
+
+
+# --- 1-D ----------------------------------------------------------------------------------------
+
+
+@_register("parabola")
+def _parabola() -> Surface:
+    return Surface(
+        name="parabola",
+        title="Parabola",
+        dim=1,
+        fun=one_d.parabola,
+        jac=one_d.parabola_grad,
+        bounds=((-6.0, 6.0),),
+        start=(5.0,),
+        global_minima=[[0.0]],
+        f_min=0.0,
+        formula=r"f(x) = \tfrac{1}{2}x^2",
+        lesson="Gradient descent gives x ← (1 − lr)·x: below lr = 1 it converges smoothly, "
+        "between 1 and 2 it oscillates, and above 2 it diverges.",
+    )
+
+
+@_register("slope")
+def _slope() -> Surface:
+    return Surface(
+        name="slope",
+        title="Asymmetric V",
+        dim=1,
+        fun=one_d.slope,
+        jac=one_d.slope_grad,
+        bounds=((-3.0, 3.0),),
+        start=(2.0,),
+        global_minima=[[0.0]],
+        f_min=0.0,
+        formula=r"f(x) = \begin{cases} x & x > 0 \\ -0.1\,x & \text{otherwise} \end{cases}",
+        lesson="Slopes of 1 and −0.1 that never shrink near the minimum make constant-step "
+        "SGD circle around 0, while adaptive and sign-based methods even out the asymmetry.",
+        kinks=[[0.0]],
+    )
+
+
+@_register("double_well")
+def _double_well() -> Surface:
+    return Surface(
+        name="double_well",
+        title="Double well",
+        dim=1,
+        fun=one_d.double_well,
+        jac=one_d.double_well_grad,
+        bounds=((-2.5, 2.5),),
+        start=(2.0,),
+        global_minima=[[-1.300839565941577]],  # roots of 4x³ − 6x + 1
+        local_minima=[[1.1309011226299859]],
+        f_min=-3.513905038934789,
+        formula=r"f(x) = x^4 - 3x^2 + x",
+        lesson="Started on the right, plain gradient descent settles in the shallow well near "
+        "x = 1.13, while momentum can carry it over the bump to the deeper one near x = −1.30.",
+    )
+
+
+# --- stochastic ---------------------------------------------------------------------------------
+
+
+@_register("least_squares")
+def _least_squares(
+    n_samples: int = 200, batch_size: int | None = None, noise: float = 0.5, data_seed: int = 0
+) -> Surface:
+    """Linear regression y = w·x + b on `n_samples` synthetic points drawn from `data_seed`.
+
+    Args:
+        n_samples: data set size, in [2, 100000].
+        batch_size: mini-batch size, in [1, n_samples]; None means min(8, n_samples).
+        noise: standard deviation of the label noise, >= 0.
+        data_seed: seed of the data set (not of the batches), >= 0.
+    """
+    n_samples = check_int("n_samples", n_samples, low=2, high=100_000)
+    batch_size = min(8, n_samples) if batch_size is None else batch_size
+    batch_size = check_int("batch_size", batch_size, low=1, high=n_samples)
+    noise = check_real("noise", noise, low=0.0)
+    data_seed = check_int("data_seed", data_seed, low=0)
+    data_x, data_y = stochastic.make_regression_data(n_samples, noise, data_seed)
+    for arr in (data_x, data_y):
+        arr.setflags(write=False)  # shared by f, grad, minibatch_grad and `data`
+    theta = stochastic.least_squares_solution(data_x, data_y)
+    f_min = float(stochastic.least_squares(theta, data_x, data_y))
+    # A fixed window around the true line (2, 1); widened only if a noisy fit lands outside.
+    bounds = tuple(
+        (min(lo, math.floor(t - 1.0)), max(hi, math.ceil(t + 1.0)))
+        for t, (lo, hi) in zip(theta, ((-1.0, 5.0), (-3.0, 5.0)), strict=True)
+    )
+    data = {"data_x": data_x, "data_y": data_y}
+    return Surface(
+        name="least_squares",
+        title="Least squares (linear regression)",
+        dim=2,
+        fun=partial(stochastic.least_squares, **data),
+        jac=partial(stochastic.least_squares_grad, **data),
+        bounds=bounds,
+        start=(0.0, 0.0),
+        global_minima=[theta],
+        f_min=f_min,
+        formula=r"f(w,b) = \frac{1}{n}\sum_{i=1}^{n} \tfrac{1}{2}\,(w\,x_i + b - y_i)^2",
+        lesson="Mini-batch gradients are noisy estimates of the full gradient, so constant-step "
+        "SGD jitters around the fit instead of settling, and inputs far from 0 make the valley "
+        "narrow.",
+        log_scale=True,
+        param_items=(
+            ("n_samples", n_samples),
+            ("batch_size", batch_size),
+            ("noise", noise),
+            ("data_seed", data_seed),
+        ),
+        minibatch_jac=partial(
+            stochastic.least_squares_minibatch_grad, **data, batch_size=batch_size
+        ),
+        data=(data_x, data_y),
+        axis_names=("w", "b"),
+    )
