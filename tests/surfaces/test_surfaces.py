@@ -16,6 +16,38 @@ import surfaces
 NAMES = surfaces.names()
 
 
+def _smooth_minima(s: surfaces.Surface) -> np.ndarray:
+    """The listed minima that are not kinks (where the gradient is defined and vanishes)."""
+    return np.array([m for m in s.minima if not any(np.array_equal(m, k) for k in s.kinks)])
+
+
+# Each check runs on exactly the surfaces it applies to (no skips): these lists are computed from
+# the registry, so a new surface is picked up by every check whose precondition it meets.
+BOUNDED = [n for n in NAMES if surfaces.get(n).f_min is not None]
+WITH_MINIMA = [n for n in NAMES if len(surfaces.get(n).minima) > 0]
+WITH_LOCAL = [n for n in NAMES if len(surfaces.get(n).local_minima) > 0]
+WITH_SMOOTH_MINIMA = [n for n in NAMES if len(_smooth_minima(surfaces.get(n))) > 0]
+DETERMINISTIC = [n for n in NAMES if not surfaces.get(n).stochastic]
+
+BAD_SHAPES = [(), (3,), (4, 3), (0,)]
+# (surface, shape) pairs whose last axis really is wrong for that surface's dimension.
+WRONG_SHAPE_CASES = [
+    pytest.param(n, shape, id=f"{n}-bad_shape{i}")
+    for n in NAMES
+    for i, shape in enumerate(BAD_SHAPES)
+    if not (shape and shape[-1] == surfaces.get(n).dim)
+]
+
+FILTERED = {
+    "BOUNDED": BOUNDED,
+    "WITH_MINIMA": WITH_MINIMA,
+    "WITH_LOCAL": WITH_LOCAL,
+    "WITH_SMOOTH_MINIMA": WITH_SMOOTH_MINIMA,
+    "DETERMINISTIC": DETERMINISTIC,
+    "WRONG_SHAPE_CASES": WRONG_SHAPE_CASES,
+}
+
+
 def lows_highs(s: surfaces.Surface) -> tuple[np.ndarray, np.ndarray]:
     lo = np.array([b[0] for b in s.bounds])
     hi = np.array([b[1] for b in s.bounds])
@@ -57,6 +89,12 @@ def s(request: pytest.FixtureRequest) -> surfaces.Surface:
     return surfaces.get(request.param)
 
 
+@pytest.mark.parametrize("label", FILTERED)
+def test_filtered_lists_are_not_empty(label):
+    """Guard: a filter that matches nothing would silently drop its check from the run."""
+    assert FILTERED[label], f"{label} selects no surfaces"
+
+
 # --- gradient ------------------------------------------------------------------------------------
 
 
@@ -70,10 +108,10 @@ def test_grad_matches_central_differences(s):
     assert err.max() < 1e-5, f"worst point {pts[err.max(axis=-1).argmax()]}"
 
 
+@pytest.mark.parametrize("s", WITH_SMOOTH_MINIMA, indirect=True)
 def test_grad_matches_central_differences_near_minima(s):
-    smooth = [m for m in s.minima if not any(np.array_equal(m, k) for k in s.kinks)]
-    if not smooth:
-        pytest.skip("no smooth minima")
+    smooth = _smooth_minima(s)
+    assert len(smooth) > 0
     rng = np.random.default_rng(2)
     pts = np.concatenate([m + 0.05 * rng.standard_normal((5, s.dim)) for m in smooth])
     g = s.grad(pts)
@@ -135,10 +173,10 @@ def test_integer_input_is_converted(s):
     assert s.f(p) == s.f(np.ones(s.dim))
 
 
-@pytest.mark.parametrize("bad_shape", [(), (3,), (4, 3), (0,)])
-def test_wrong_last_axis_raises(s, bad_shape):
-    if bad_shape and bad_shape[-1] == s.dim:
-        pytest.skip("not a wrong shape for this dimension")
+@pytest.mark.parametrize(("name", "bad_shape"), WRONG_SHAPE_CASES)
+def test_wrong_last_axis_raises(name, bad_shape):
+    s = surfaces.get(name)
+    assert not (bad_shape and bad_shape[-1] == s.dim)
     x = np.zeros(bad_shape)
     for call in (s.f, s.grad, lambda a: s.minibatch_grad(a, np.random.default_rng(0))):
         with pytest.raises(ValueError, match=r"shape \(\.\.\., \d\)"):
@@ -148,33 +186,29 @@ def test_wrong_last_axis_raises(s, bad_shape):
 # --- minima ---------------------------------------------------------------------------------------
 
 
-def _smooth_minima(s):
-    return np.array([m for m in s.minima if not any(np.array_equal(m, k) for k in s.kinks)])
-
-
+@pytest.mark.parametrize("s", BOUNDED, indirect=True)
 def test_f_at_global_minima_is_f_min(s):
-    if s.f_min is None:
-        pytest.skip("unbounded below")
+    assert s.f_min is not None
     np.testing.assert_allclose(s.f(s.global_minima), s.f_min, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("s", WITH_LOCAL, indirect=True)
 def test_local_minima_are_above_f_min(s):
-    if len(s.local_minima) == 0:
-        pytest.skip("no local minima listed")
+    assert len(s.local_minima) > 0
     assert np.all(s.f(s.local_minima) > s.f_min + 1e-6)
 
 
+@pytest.mark.parametrize("s", WITH_SMOOTH_MINIMA, indirect=True)
 def test_grad_vanishes_at_minima(s):
     pts = _smooth_minima(s)
-    if len(pts) == 0:
-        pytest.skip("no smooth minima")
+    assert len(pts) > 0
     np.testing.assert_allclose(s.grad(pts), 0.0, atol=1e-7)
 
 
+@pytest.mark.parametrize("s", WITH_MINIMA, indirect=True)
 def test_minima_are_minima(s):
     """f rises in every direction around each listed minimum (not a saddle or a maximum)."""
-    if len(s.minima) == 0:
-        pytest.skip("no minima")
+    assert len(s.minima) > 0
     angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
     dirs = (
         np.array([[1.0], [-1.0]]) if s.dim == 1 else np.stack([np.cos(angles), np.sin(angles)], -1)
@@ -184,9 +218,9 @@ def test_minima_are_minima(s):
         assert np.all(s.f(around) > s.f(m)), m
 
 
+@pytest.mark.parametrize("s", BOUNDED, indirect=True)
 def test_f_min_is_the_minimum_over_the_window(s):
-    if s.f_min is None:
-        pytest.skip("unbounded below")
+    assert s.f_min is not None
     assert s.f(grid(s)).min() >= s.f_min - 1e-9
 
 
@@ -288,9 +322,9 @@ def test_params_is_a_copy(s):
     assert "extra" not in s.params
 
 
+@pytest.mark.parametrize("s", DETERMINISTIC, indirect=True)
 def test_deterministic_minibatch_grad_is_grad(s):
-    if s.stochastic:
-        pytest.skip("stochastic")
+    assert not s.stochastic
     pts = random_points(s, n=5, seed=6)
     np.testing.assert_array_equal(s.minibatch_grad(pts, np.random.default_rng(0)), s.grad(pts))
     np.testing.assert_array_equal(s.minibatch_grad(pts), s.grad(pts))
