@@ -11,6 +11,6 @@ Imports numpy only (never Streamlit, pandas or Altair).
 """
 
 from surfaces.base import Surface
-from surfaces.registry import get, names
+from surfaces.registry import defaults, get, names
 
-__all__ = ["Surface", "get", "names"]
+__all__ = ["Surface", "defaults", "get", "names"]

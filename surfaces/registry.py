@@ -49,6 +49,18 @@ def names(dim: int | None = None, stochastic: bool | None = None) -> list[str]:
     return out
 
 
+def defaults(name: str) -> dict[str, object]:
+    """The parameters surface `name` takes, with their defaults (empty for most surfaces).
+
+    >>> defaults("ravine")
+    {'kappa': 10.0}
+    """
+    if name not in _FACTORIES:
+        raise KeyError(f"unknown surface {name!r}; choose from: {', '.join(sorted(_FACTORIES))}")
+    params = inspect.signature(_FACTORIES[name]).parameters.values()
+    return {p.name: p.default for p in params}
+
+
 def get(name: str, **params: object) -> Surface:
     """The surface called `name`, built with its parameters (defaults for the rest).
 

@@ -1,0 +1,21 @@
+"""Optimizer Lab: compare gradient-descent optimizers on test functions.
+
+Run with ``streamlit run dashboard.py``. This file only places things: the sidebar builds an
+experiment, the URL mirrors it, the views draw it.
+"""
+
+import streamlit as st
+
+from lab.ui import links, sidebar, views
+
+st.set_page_config(page_title="Optimizer Lab", page_icon="📉", layout="wide")
+st.title("Optimizer Lab")
+st.caption(
+    "Race gradient-descent optimizers on a test function. Numpy implementations that match "
+    "torch.optim step for step. The link in your address bar reopens exactly this view."
+)
+for warning in links.load_once():
+    st.warning(f"Link: {warning}")
+experiment = sidebar.render()
+links.save(experiment)
+views.render(experiment)

@@ -1,0 +1,336 @@
+"""Chart builders: pure functions from tidy DataFrames to Altair charts.
+
+Each run keeps one colour in every chart (:func:`run_colours`); fonts are sized for a projector.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+import surfaces
+
+from . import frames
+
+# Okabe–Ito and Tableau colours: distinguishable for colour-blind viewers, dark enough for a
+# projector on a pale background.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+PALETTE += ["#000000", "#8C564B", "#7F7F7F", "#B8860B", "#6A3D9A", "#17BECF"]
+HEIGHT = 560
+FONT = 15
+
+
+_ALTAIR_GLOBALS = threading.Lock()  # Altair's data transformer and theme are process-wide
+
+
+def to_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a Vega-Lite dict whose data are named DataFrames in ``spec["datasets"]``.
+
+    Building and serialising an Altair chart costs ~0.1 s; the dict is cheap to cache and to send
+    (Streamlit turns the DataFrames into Arrow).
+    """
+    datasets: dict[str, pd.DataFrame] = {}
+
+    def by_name(data: pd.DataFrame) -> dict[str, str]:
+        name = f"data-{len(datasets)}"
+        datasets[name] = data
+        return {"name": name}
+
+    with _ALTAIR_GLOBALS:
+        alt.data_transformers.register("optimizer_lab", by_name)
+        with alt.data_transformers.enable("optimizer_lab"), alt.theme.enable("none"):
+            spec = chart.to_dict(validate=False)
+    spec.pop("$schema", None)
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
+
+
+def run_colours(labels: list[str]) -> alt.Scale:
+    """The colour scale shared by every chart: run i always gets PALETTE[i]."""
+    return alt.Scale(domain=list(labels), range=PALETTE[: max(len(labels), 1)])
+
+
+def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Projector-sized fonts and a legend under the chart."""
+    return (
+        chart.configure_axis(labelFontSize=FONT - 1, titleFontSize=FONT, gridOpacity=0.5)
+        .configure_legend(
+            labelFontSize=FONT - 1, titleFontSize=FONT, labelLimit=360, symbolSize=200
+        )
+        .configure_title(fontSize=FONT + 2, anchor="start")
+        .configure_view(strokeWidth=0)
+    )
+
+
+def _run_colour(labels: list[str], legend: bool = True) -> alt.Color:
+    return alt.Color(
+        "run:N",
+        scale=run_colours(labels),
+        title="Run",
+        legend=alt.Legend(orient="right") if legend else None,
+    )
+
+
+def landscape(grid: pd.DataFrame, lines: pd.DataFrame, surface: surfaces.Surface) -> alt.LayerChart:
+    """The 2-D function as a heatmap with iso-lines, on the function's plotting window."""
+    (x0, x1), (y0, y1) = surface.bounds
+    xname, yname = surface.axis_names
+    x = alt.X("x:Q", scale=alt.Scale(domain=[x0, x1], nice=False, zero=False), title=xname)
+    y = alt.Y("y:Q", scale=alt.Scale(domain=[y0, y1], nice=False, zero=False), title=yname)
+    shade = alt.Scale(scheme="lighttealblue")
+    dx, dy = (x1 - x0) / frames.GRID, (y1 - y0) / frames.GRID
+    heat = (
+        alt.Chart(grid)
+        .transform_calculate(x2=f"datum.x + {dx!r}", y2=f"datum.y + {dy!r}")
+        # a stroke of the cell's own colour hides anti-alias seams between cells
+        .mark_rect(strokeWidth=0.5, opacity=0.85)
+        .encode(
+            x=x,
+            x2="x2:Q",
+            y=y,
+            y2="y2:Q",
+            color=alt.Color(
+                "colour:Q",
+                scale=shade,
+                title=frames.colour_title(surface),
+                legend=alt.Legend(orient="right", gradientLength=260),
+            ),
+            stroke=alt.Stroke("colour:Q", scale=shade, legend=None),
+            tooltip=[alt.Tooltip("f:Q", format=".4g")],
+        )
+    )
+    iso = (
+        alt.Chart(lines)
+        .mark_line(color="#425466", strokeWidth=0.8, opacity=0.55, clip=True)
+        .encode(x=x, y=y, detail="line:N", order="order:Q")
+    )
+    return alt.layer(heat, iso)
+
+
+def trajectory_map(
+    grid: pd.DataFrame,
+    lines: pd.DataFrame,
+    paths: pd.DataFrame,
+    surface: surfaces.Surface,
+    labels: list[str],
+    start: tuple[float, ...],
+) -> alt.LayerChart:
+    """Each run's path in step order over the landscape, with the start and known minima."""
+    colour = _run_colour(labels)
+    xs, ys = surface.axis_names
+    base = alt.Chart(paths).encode(
+        x=alt.X(f"{xs}:Q"), y=alt.Y(f"{ys}:Q"), order="step:Q", detail="run:N"
+    )
+    tips = [
+        "run:N",
+        "step:Q",
+        alt.Tooltip(f"{xs}:Q", format=".4g"),
+        alt.Tooltip(f"{ys}:Q", format=".4g"),
+        alt.Tooltip("loss:Q", format=".4g"),
+    ]
+    halo = base.mark_line(color="white", strokeWidth=5.5, opacity=0.8, clip=True)
+    line = base.mark_line(strokeWidth=2.6, clip=True).encode(color=colour)
+    quiet = _run_colour(labels, legend=False)
+    dots = base.mark_circle(size=28, clip=True).encode(color=quiet, tooltip=tips)
+    ends = (
+        alt.Chart(paths)
+        .transform_window(
+            rank="rank()", sort=[alt.SortField("step", order="descending")], groupby=["run"]
+        )
+        .transform_filter("datum.rank == 1")
+        .mark_point(
+            shape="diamond", size=220, filled=True, stroke="white", strokeWidth=1.5, clip=True
+        )
+        .encode(x=f"{xs}:Q", y=f"{ys}:Q", color=quiet, tooltip=tips)
+    )
+    marks = markers(surface, start)
+    return alt.layer(landscape(grid, lines, surface), halo, line, dots, ends, marks).properties(
+        height=HEIGHT, width="container"
+    )
+
+
+def markers(surface: surfaces.Surface, start: tuple[float, ...]) -> alt.LayerChart:
+    """The start (a ring) and known minima (stars), labelled."""
+    xs, ys = surface.axis_names[0], surface.axis_names[-1] if surface.dim == 2 else "f"
+    rows = [
+        {
+            "what": "start",
+            xs: start[0],
+            ys: start[-1] if surface.dim == 2 else float(surface.f(list(start))),
+        }
+    ]
+    for point in surface.minima:
+        y = point[-1] if surface.dim == 2 else float(surface.f(point))
+        rows.append({"what": "minimum", xs: float(point[0]), ys: float(y)})
+    data = pd.DataFrame(rows)
+    base = alt.Chart(data).encode(
+        x=f"{xs}:Q", y=f"{ys}:Q", tooltip=["what:N", f"{xs}:Q", f"{ys}:Q"]
+    )
+    start_mark = base.transform_filter("datum.what == 'start'").mark_point(
+        shape="circle", size=320, strokeWidth=3, color="black", clip=True
+    )
+    minima = base.transform_filter("datum.what == 'minimum'").mark_point(
+        shape="M0,-1L0.29,-0.4L0.95,-0.31L0.48,0.15L0.59,0.81L0,0.5L-0.59,0.81L-0.48,0.15L-0.95,"
+        "-0.31L-0.29,-0.4Z",
+        size=380,
+        filled=True,
+        color="#FFD400",
+        stroke="black",
+        strokeWidth=1,
+        clip=True,
+    )
+    return alt.layer(start_mark, minima)
+
+
+def function_curve(
+    curve: pd.DataFrame,
+    paths: pd.DataFrame,
+    surface: surfaces.Surface,
+    labels: list[str],
+    start: tuple[float, ...],
+) -> alt.LayerChart:
+    """A 1-D function's graph with each run's iterates on it, in step order."""
+    ((x0, x1),) = surface.bounds
+    x = alt.X("x:Q", scale=alt.Scale(domain=[x0, x1], nice=False), title="x")
+    graph = (
+        alt.Chart(curve)
+        .mark_line(color="#425466", strokeWidth=2.5)
+        .encode(x=x, y=alt.Y("f:Q", title="f(x)"))
+    )
+    points = paths.rename(columns={"loss": "f"})
+    colour = _run_colour(labels)
+    tips = ["run:N", "step:Q", alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("f:Q", format=".4g")]
+    base = alt.Chart(points).encode(x=x, y="f:Q", order="step:Q", detail="run:N")
+    line = base.mark_line(strokeWidth=1.2, opacity=0.5, clip=True).encode(color=colour)
+    quiet = _run_colour(labels, legend=False)
+    dots = base.mark_circle(size=70, opacity=0.8, clip=True).encode(color=quiet, tooltip=tips)
+    return alt.layer(graph, line, dots, markers(surface, start)).properties(
+        height=HEIGHT, width="container"
+    )
+
+
+def parameter_vs_step(
+    paths: pd.DataFrame, surface: surfaces.Surface, labels: list[str]
+) -> alt.Chart:
+    """Each coordinate against step, one panel per coordinate."""
+    names = list(surface.axis_names)
+    long = paths.melt(id_vars=["run", "step"], value_vars=names, var_name="parameter")
+    return (
+        alt.Chart(long)
+        .mark_line(strokeWidth=2.4)
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("value:Q", title="value"),
+            color=_run_colour(labels),
+            row=alt.Row("parameter:N", title=None, header=alt.Header(labelFontSize=FONT)),
+            tooltip=["run:N", "step:Q", "parameter:N", alt.Tooltip("value:Q", format=".4g")],
+        )
+        .properties(height=max(180, HEIGHT // (2 * len(names))), width="container")
+        .resolve_scale(y="independent")
+    )
+
+
+def loss_chart(
+    losses: pd.DataFrame, divergences: pd.DataFrame, surface: surfaces.Surface, labels: list[str]
+) -> alt.LayerChart:
+    """f − f_min (or f) against step, log axis where defined; ✕ where a run diverged."""
+    logged = surface.f_min is not None
+    field, title = ("gap", "f − f_min") if logged else ("loss", "f")
+    y = alt.Y(f"{field}:Q", title=title, scale=alt.Scale(type="log") if logged else alt.Scale())
+    base = alt.Chart(losses).encode(x=alt.X("step:Q", title="step"), y=y, color=_run_colour(labels))
+    line = base.mark_line(strokeWidth=2.6).encode(
+        tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".4g")]
+    )
+    crosses = (
+        alt.Chart(divergences)
+        .mark_point(shape="cross", size=400, filled=True, strokeWidth=1)
+        .encode(
+            x="step:Q",
+            y=alt.Y(f"{field}:Q"),
+            color=_run_colour(labels, legend=False),
+            tooltip=["run:N", alt.Tooltip("step:Q", title="diverged at step")],
+        )
+    )
+    text = crosses.mark_text(dy=-18, fontSize=FONT, fontWeight="bold").encode(
+        text=alt.value("diverged")
+    )
+    return alt.layer(line, crosses, text).properties(height=HEIGHT * 0.7, width="container")
+
+
+def grad_norm_chart(losses: pd.DataFrame, labels: list[str]) -> alt.Chart:
+    """‖g‖ against step on a log axis."""
+    data = losses[losses["grad_norm"] > 0]
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.2)
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("grad_norm:Q", title="‖∇f‖", scale=alt.Scale(type="log")),
+            color=_run_colour(labels),
+            tooltip=["run:N", "step:Q", alt.Tooltip("grad_norm:Q", format=".4g")],
+        )
+        .properties(height=HEIGHT * 0.45, width="container")
+    )
+
+
+def lr_chart(rates: pd.DataFrame, labels: list[str]) -> alt.LayerChart:
+    """Per-parameter effective learning rate on a log axis, dashed: the scheduled base rate."""
+    data = rates[rates["lr_eff"] > 0]
+    colour = _run_colour(labels)
+    dash = alt.StrokeDash("parameter:N", title="Parameter", legend=alt.Legend(orient="right"))
+    lines = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.4)
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("lr_eff:Q", title="effective learning rate", scale=alt.Scale(type="log")),
+            color=colour,
+            strokeDash=dash,
+            detail="parameter:N",
+            tooltip=[
+                "run:N",
+                "parameter:N",
+                "step:Q",
+                alt.Tooltip("lr_eff:Q", format=".4g"),
+                alt.Tooltip("lr:Q", title="base lr", format=".4g"),
+            ],
+        )
+    )
+    base_lr = (
+        alt.Chart(data[data["parameter"] == data["parameter"].iloc[0]] if len(data) else data)
+        .mark_line(strokeWidth=1.5, opacity=0.6, strokeDash=[2, 4])
+        .encode(x="step:Q", y="lr:Q", color=_run_colour(labels, legend=False), detail="run:N")
+    )
+    return alt.layer(lines, base_lr).properties(height=HEIGHT * 0.75, width="container")
+
+
+def gain_chart(rates: pd.DataFrame, labels: list[str]) -> alt.Chart:
+    """Realised gain −Δθ/g per parameter: > 0 moved downhill, < 0 momentum carried it uphill.
+
+    Where g passes near zero the ratio spikes, so the axis spans the central 96% of the values
+    (and 0) and clips the rest.
+    """
+    data = rates.dropna(subset=["gain"])
+    if len(data):
+        low, high = np.nanquantile(data["gain"], [0.02, 0.98])
+        low, high = min(low, 0.0), max(high, 0.0)
+        pad = 0.05 * (high - low or 1.0)
+        scale = alt.Scale(domain=[low - pad, high + pad], nice=False)
+    else:
+        scale = alt.Scale()
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.0, clip=True)
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("gain:Q", title="realised gain −Δθ / g", scale=scale),
+            color=_run_colour(labels),
+            strokeDash=alt.StrokeDash("parameter:N", title="Parameter"),
+            detail="parameter:N",
+            tooltip=["run:N", "parameter:N", "step:Q", alt.Tooltip("gain:Q", format=".4g")],
+        )
+        .properties(height=HEIGHT * 0.6, width="container")
+    )

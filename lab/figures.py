@@ -1,0 +1,67 @@
+"""What each view shows, as data: the tidy frames of an experiment and the chart specs of a tab.
+
+Pure functions (no Streamlit), so the UI only caches and places them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from . import charts, frames
+from .experiment import Experiment
+from .simulate import simulate
+
+VIEWS = ("Trajectories", "Loss", "Effective learning rate", "Summary")
+
+
+def tables(exp: Experiment) -> dict[str, Any]:
+    """Run the experiment and return every frame the views draw from."""
+    results = simulate(exp)
+    surface = exp.objective()
+    return {
+        "paths": frames.paths(results, surface),
+        "losses": frames.losses(results, surface),
+        "rates": frames.learning_rates(results, surface),
+        "summary": frames.summary(results, surface, exp.tolerance),
+        "divergences": frames.divergences(results, surface),
+        "errors": [(r.label, r.error) for r in results if not r.ok],
+    }
+
+
+def landscape(exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The function's heatmap cells and iso-lines (2-D), or its graph (1-D)."""
+    surface = exp.objective()
+    if surface.dim == 1:
+        return frames.curve(surface), pd.DataFrame()
+    return frames.surface_grid(surface), frames.contours(surface)
+
+
+def chart_objects(exp: Experiment, data: dict[str, Any], land: tuple, view: str) -> list:
+    """The Altair charts of one view, in page order."""
+    surface = exp.objective()
+    errors = dict(data["errors"])
+    labels = [label for label in exp.labels() if label not in errors]
+    if view == "Trajectories":
+        grid, lines = land
+        start = exp.start_point()
+        if surface.dim == 2:
+            return [charts.trajectory_map(grid, lines, data["paths"], surface, labels, start)]
+        return [
+            charts.function_curve(grid, data["paths"], surface, labels, start),
+            charts.parameter_vs_step(data["paths"], surface, labels),
+        ]
+    if view == "Loss":
+        return [
+            charts.loss_chart(data["losses"], data["divergences"], surface, labels),
+            charts.grad_norm_chart(data["losses"], labels),
+        ]
+    if view == "Effective learning rate":
+        return [charts.lr_chart(data["rates"], labels), charts.gain_chart(data["rates"], labels)]
+    return []
+
+
+def chart_specs(exp: Experiment, data: dict[str, Any], land: tuple, view: str) -> list[dict]:
+    """The Vega-Lite specs of one view's charts, styled, ready to cache and send."""
+    return [charts.to_spec(charts.styled(c)) for c in chart_objects(exp, data, land, view)]

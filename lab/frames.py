@@ -1,0 +1,289 @@
+"""Tidy (long) DataFrames for the charts, tables and downloads: one row per run × step.
+
+Long series are downsampled before they reach the browser: every step of the first
+``EARLY_STEPS`` (where Adam's bias correction and momentum's start show) and evenly spaced steps
+after, always keeping the last step and the step a run diverged at.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import surfaces
+
+from .simulate import RunResult
+
+MAX_POINTS = 400  # per run and series
+GRID = 64  # heatmap cells per side
+EARLY_STEPS = 60
+
+
+def sample_steps(last: int, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Row indices 0..last to plot: all early ones, then evenly spaced, always ``last``.
+
+    >>> sample_steps(5).tolist()
+    [0, 1, 2, 3, 4, 5]
+    >>> len(sample_steps(10_000)) <= 400 + 1
+    True
+    """
+    if last + 1 <= max_points:
+        return np.arange(last + 1)
+    early = np.arange(min(EARLY_STEPS, last))
+    rest = np.linspace(EARLY_STEPS, last, max_points - EARLY_STEPS).round().astype(int)
+    return np.unique(np.concatenate([early, rest, [last]]))
+
+
+def _last_row(result: RunResult) -> int:
+    traj = result.trajectory
+    return traj.steps if traj.diverged_at is None else traj.diverged_at
+
+
+def gap(surface: surfaces.Surface, loss: np.ndarray) -> np.ndarray:
+    """f − f_min where the minimum is known (else f), floored for log axes."""
+    if surface.f_min is None:
+        return loss
+    return np.maximum(loss - surface.f_min, 1e-16)
+
+
+def paths(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
+    """Parameters and loss along each run: columns run, step, one per coordinate, loss."""
+    names = list(surface.axis_names)
+    frames = []
+    for r in results:
+        if not r.ok:
+            continue
+        rows = sample_steps(_last_row(r))
+        traj = r.trajectory
+        data = {"run": r.label, "step": rows}
+        for i, name in enumerate(names):
+            data[name] = traj.params[rows, i]
+        data["loss"] = traj.loss[rows]
+        frames.append(pd.DataFrame(data))
+    return _concat(frames, ["run", "step", *names, "loss"])
+
+
+def losses(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
+    """Loss, its gap to the minimum and the gradient norm: columns run, step, loss, gap,
+    grad_norm (the norm of the gradient the step used, NaN at the last row)."""
+    frames = []
+    for r in results:
+        if not r.ok:
+            continue
+        traj = r.trajectory
+        rows = sample_steps(_last_row(r))
+        norms = np.full(traj.steps + 1, np.nan)
+        norms[:-1] = np.linalg.norm(traj.grads, axis=-1)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "run": r.label,
+                    "step": rows,
+                    "loss": traj.loss[rows],
+                    "gap": gap(surface, traj.loss[rows]),
+                    "grad_norm": norms[rows],
+                }
+            )
+        )
+    return _concat(frames, ["run", "step", "loss", "gap", "grad_norm"])
+
+
+def learning_rates(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
+    """Per-parameter effective learning rate and realised gain −Δθ/g, with the scheduled base
+    rate: columns run, step (1-based), parameter, lr_eff, gain, lr."""
+    frames = []
+    for r in results:
+        if not r.ok:
+            continue
+        traj = r.trajectory
+        last = _last_row(r)
+        rows = sample_steps(last)[1:] - 1 if last > 0 else np.array([], dtype=int)
+        base = np.broadcast_to(traj.lr.reshape(traj.steps, -1)[:, 0], (traj.steps,))
+        gain = traj.realized_gain
+        for i, name in enumerate(surface.axis_names):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": r.label,
+                        "step": rows + 1,
+                        "parameter": name,
+                        "lr_eff": traj.lr_eff[rows, i],
+                        "gain": gain[rows, i],
+                        "lr": base[rows],
+                    }
+                )
+            )
+    return _concat(frames, ["run", "step", "parameter", "lr_eff", "gain", "lr"])
+
+
+def summary(results: list[RunResult], surface: surfaces.Surface, tolerance: float) -> pd.DataFrame:
+    """One row per run: final loss, gap, distance to the nearest known minimum, the first step
+    with f − f_min below ``tolerance``, and the step it diverged at."""
+    rows = []
+    for r in results:
+        row = {"run": r.label, "optimizer": r.config.optimizer}
+        if not r.ok:
+            rows.append({**row, "status": f"error: {r.error}"})
+            continue
+        traj = r.trajectory
+        last = _last_row(r)
+        final = traj.params[last]
+        row |= {
+            "status": "diverged" if traj.diverged_at is not None else "ok",
+            "final loss": float(traj.loss[last]),
+            "final f − f_min": float(gap(surface, traj.loss[last]))
+            if surface.f_min is not None
+            else np.nan,
+            "distance to nearest minimum": _nearest(surface, final),
+            f"steps to f − f_min < {tolerance:g}": _or(
+                _first_below(surface, traj.loss, tolerance), "not reached"
+            ),
+            "diverged at step": _or(traj.diverged_at, "—"),
+        }
+        for i, name in enumerate(surface.axis_names):
+            row[f"final {name}"] = float(final[i])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def per_step(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
+    """Every recorded number of every run, not downsampled: the CSV students download."""
+    frames = []
+    names = list(surface.axis_names)
+    for r in results:
+        if not r.ok:
+            continue
+        traj = r.trajectory
+        n = traj.steps
+        data: dict[str, object] = {"run": r.label, "step": np.arange(n + 1)}
+        data["loss"] = traj.loss
+        for i, name in enumerate(names):
+            data[name] = traj.params[:, i]
+        per = {"grad": traj.grads, "update": traj.updates, "lr_eff": traj.lr_eff}
+        for key, value in traj.state.items():
+            per[key] = (
+                np.broadcast_to(value.reshape(n, -1), (n, len(names)))
+                if value.ndim > 1
+                else (np.repeat(value[:, None], len(names), axis=1))
+            )
+        for key, value in per.items():
+            for i, name in enumerate(names):
+                column = np.full(n + 1, np.nan)
+                column[1:] = value[:, i]  # the step that led to row t
+                data[f"{key}_{name}"] = column
+        frames.append(pd.DataFrame(data))
+    return _concat(frames, ["run", "step", "loss", *names])
+
+
+def surface_grid(surface: surfaces.Surface, n: int = GRID) -> pd.DataFrame:
+    """Cells of a heatmap over the plotting window: lower-left corners x, y (each cell is
+    ``width / n`` wide), f, and the colour value (log10 of f − f_min where f spans decades)."""
+    (x0, x1), (y0, y1) = surface.bounds
+    xe, ye = np.linspace(x0, x1, n + 1)[:-1], np.linspace(y0, y1, n + 1)[:-1]
+    dx, dy = (x1 - x0) / n, (y1 - y0) / n
+    gx, gy = np.meshgrid(xe + dx / 2, ye + dy / 2)
+    with np.errstate(all="ignore"):
+        f = surface.f(np.stack([gx, gy], axis=-1))
+    return pd.DataFrame(
+        {
+            "x": np.tile(xe, n),
+            "y": np.repeat(ye, n),
+            "f": f.ravel().astype(np.float32),
+            "colour": _colour_value(surface, f).ravel().astype(np.float32),
+        }
+    )
+
+
+def contours(surface: surfaces.Surface, n: int = 120, levels: int = 14) -> pd.DataFrame:
+    """Iso-lines of f (computed in numpy by contourpy: Vega-Lite has no contour mark).
+
+    Levels are spaced evenly in the heatmap's colour value, so they follow its colours.
+    Columns: level, line (an id), order, x, y.
+    """
+    import contourpy
+
+    (x0, x1), (y0, y1) = surface.bounds
+    gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    with np.errstate(all="ignore"):
+        value = _colour_value(surface, surface.f(np.stack([gx, gy], axis=-1)))
+    finite = value[np.isfinite(value)]
+    gen = contourpy.contour_generator(gx, gy, np.ma.masked_invalid(value))
+    frames, line = [], 0
+    for level in np.linspace(finite.min(), finite.max(), levels + 2)[1:-1]:
+        for segment in gen.lines(level):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "level": level,
+                        "line": line,
+                        "order": np.arange(len(segment)),
+                        "x": segment[:, 0],
+                        "y": segment[:, 1],
+                    }
+                )
+            )
+            line += 1
+    return _concat(frames, ["level", "line", "order", "x", "y"])
+
+
+def curve(surface: surfaces.Surface, n: int = 400) -> pd.DataFrame:
+    """The graph of a 1-D function over its window: columns x, f."""
+    ((x0, x1),) = surface.bounds
+    x = np.linspace(x0, x1, n)
+    return pd.DataFrame({"x": x, "f": surface.f(x[:, None])})
+
+
+def colour_title(surface: surfaces.Surface) -> str:
+    if not surface.log_scale:
+        return "f"
+    return "log₁₀(f − f_min)" if surface.f_min is not None else "log₁₀ f"
+
+
+def _colour_value(surface: surfaces.Surface, f: np.ndarray) -> np.ndarray:
+    if not surface.log_scale:
+        return f
+    with np.errstate(all="ignore"):
+        return np.log10(np.maximum(gap(surface, f), 1e-12))
+
+
+def _or(value: int | None, text: str) -> str:
+    return text if value is None else str(value)
+
+
+def _nearest(surface: surfaces.Surface, point: np.ndarray) -> float:
+    if len(surface.minima) == 0 or not np.isfinite(point).all():
+        return np.nan
+    return float(np.min(np.linalg.norm(surface.minima - point, axis=-1)))
+
+
+def _first_below(surface: surfaces.Surface, loss: np.ndarray, tolerance: float) -> int | None:
+    if surface.f_min is None:
+        return None
+    with np.errstate(invalid="ignore"):
+        hits = np.flatnonzero(loss - surface.f_min < tolerance)
+    return int(hits[0]) if len(hits) else None
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def divergences(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
+    """Where each diverged run stopped: its last finite point. Columns run, step, loss, gap."""
+    rows = []
+    for r in results:
+        if not r.ok or r.trajectory.diverged_at is None:
+            continue
+        traj = r.trajectory
+        finite = np.flatnonzero(np.isfinite(traj.loss[: traj.diverged_at + 1]))
+        last = int(finite[-1]) if len(finite) else 0
+        loss = float(traj.loss[last])
+        rows.append(
+            {
+                "run": r.label,
+                "step": traj.diverged_at,
+                "loss": loss,
+                "gap": float(gap(surface, np.array(loss))),
+            }
+        )
+    return pd.DataFrame(rows, columns=["run", "step", "loss", "gap"])

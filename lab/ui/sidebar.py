@@ -1,0 +1,328 @@
+"""The sidebar: widgets that build an :class:`~lab.experiment.Experiment`.
+
+Every widget keeps its value under a key in ``st.session_state``; :func:`load` writes an
+experiment into those keys (on a first visit from a link, or when a lesson is picked), and
+:func:`render` reads them back. Hyperparameter widgets are generated from the optimizer
+registry, so a new optimizer needs no code here.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any
+
+import streamlit as st
+
+import optimizers
+import surfaces
+from lab import experiment as ex
+from optimizers import schedules
+from optimizers.base import Hyperparam
+
+LR_GRID = sorted({round(m * 10.0**e, 12) for e in range(-6, 2) for m in (1, 2, 5)})
+SMALL_GRID = [10.0**e for e in range(-16, 0)]
+SURFACE_CONTROLS: dict[str, dict[str, Any]] = {
+    "kappa": {"label": "Condition number κ (kappa)", "min_value": 1.0, "max_value": 1e4},
+    "n_samples": {"label": "Data points n (n_samples)", "min_value": 2, "max_value": 100_000},
+    "batch_size": {"label": "Mini-batch size B (batch_size)", "min_value": 1, "max_value": 100_000},
+    "noise": {"label": "Noise in the data σ (noise)", "min_value": 0.0, "max_value": 10.0},
+    "data_seed": {"label": "Data seed (data_seed)", "min_value": 0, "max_value": 2**31 - 1},
+}
+RUN_HELP = "Any number of optimizer configurations; the same optimizer may appear twice."
+
+
+@cache
+def surface_label(name: str) -> str:
+    s = surfaces.get(name)
+    group = "Stochastic" if s.stochastic else f"{s.dim}-D"
+    return f"{group} · {s.title}"
+
+
+def _key_run(run_id: int, optimizer: str, param: str) -> str:
+    return f"run.{run_id}.{optimizer}.{param}"
+
+
+def load(exp: ex.Experiment) -> None:
+    """Write an experiment into the widgets' state (a link, a lesson, a JSON upload)."""
+    state = st.session_state
+    state["surface"] = exp.surface
+    given = dict(exp.surface_params)
+    for key, default in surfaces.defaults(exp.surface).items():
+        value = given.get(key, default)
+        state[f"sp.{exp.surface}.{key}"] = value if value is not None else 0
+    for i, value in enumerate(exp.start_point()):
+        state[f"x0.{exp.surface}.{i}"] = float(value)
+    state["steps"], state["noise"], state["seed"] = exp.steps, float(exp.noise), exp.seed
+    state["tolerance"] = float(exp.tolerance)
+    state["schedule"] = exp.schedule
+    for key, value in {**schedules.defaults(exp.schedule), **dict(exp.schedule_params)}.items():
+        state[f"sch.{exp.schedule}.{key}"] = float(value)
+    state["run_ids"] = list(range(len(exp.runs)))
+    state["next_run_id"] = len(exp.runs)
+    for run_id, config in enumerate(exp.runs):
+        _load_run(run_id, config)
+
+
+def _load_run(run_id: int, config: ex.RunConfig) -> None:
+    st.session_state[f"run.{run_id}.optimizer"] = config.optimizer
+    for spec in optimizers.hyperparams(config.optimizer):
+        value = config.value(spec.name)
+        st.session_state[_key_run(run_id, config.optimizer, spec.name)] = (
+            value if spec.kind is bool else float(value)
+        )
+
+
+def render() -> ex.Experiment:
+    """Draw the sidebar and return the experiment it describes."""
+    with st.sidebar:
+        st.subheader("Function")
+        name = st.selectbox(
+            "Test function", surfaces.names(), key="surface", format_func=surface_label
+        )
+        objective = _surface(name)
+        st.caption(objective.lesson)
+        start = _start(objective)
+        st.subheader("Run")
+        _init("steps", 500)
+        steps = st.number_input("Steps", min_value=1, max_value=ex.MAX_STEPS, step=50, key="steps")
+        schedule = _schedule()
+        with st.expander("Gradient noise and tolerance"):
+            _init("noise", 0.0)
+            _init("seed", 0)
+            _init("tolerance", 1e-3)
+            noise = st.number_input(
+                "Gradient noise σ",
+                min_value=0.0,
+                max_value=ex.MAX_NOISE,
+                step=0.1,
+                key="noise",
+                format="%g",
+                help="Adds N(0, σ²) to every gradient component.",
+            )
+            seed = st.number_input(
+                "Random seed",
+                min_value=0,
+                max_value=2**32 - 1,
+                key="seed",
+                help="Seeds the noise and mini-batches: the same seed, the same run.",
+            )
+            tolerance = st.select_slider(
+                "Tolerance on f − f_min",
+                options=SMALL_GRID,
+                key="tolerance",
+                format_func=_fmt,
+                help="The summary counts steps until f − f_min is below this.",
+            )
+        st.subheader("Optimizers", help=RUN_HELP)
+        runs = _runs()
+    return ex.Experiment(
+        surface=name,
+        surface_params=objective_params(name, objective),
+        start=None if tuple(start) == tuple(objective.start) else tuple(start),
+        steps=int(steps),
+        runs=runs,
+        noise=float(noise),
+        seed=int(seed),
+        schedule=schedule.name,
+        schedule_params=schedule.params,
+        tolerance=float(tolerance),
+    )
+
+
+def objective_params(name: str, objective: surfaces.Surface) -> ex.Params:
+    defaults = surfaces.defaults(name)
+    return tuple((k, v) for k, v in objective.params.items() if v != defaults.get(k))
+
+
+def _init(key: str, default: Any) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = default
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _surface(name: str) -> surfaces.Surface:
+    values = {}
+    for key, default in surfaces.defaults(name).items():
+        control = SURFACE_CONTROLS.get(key, {"label": key})
+        integer = isinstance(control.get("min_value"), int)
+        fallback = default if default is not None else 8
+        _init(f"sp.{name}.{key}", fallback)
+        values[key] = st.number_input(
+            key=f"sp.{name}.{key}",
+            step=1 if integer else None,
+            format=None if integer else "%g",
+            **control,
+        )
+    try:
+        return surfaces.get(name, **values)
+    except (ValueError, TypeError) as err:
+        st.error(f"{surface_label(name)}: {err}. Using its default parameters.")
+        return surfaces.get(name)
+
+
+def _start(objective: surfaces.Surface) -> list[float]:
+    cols = st.columns(objective.dim)
+    start = []
+    for i, (col, axis) in enumerate(zip(cols, objective.axis_names, strict=True)):
+        lo, hi = objective.bounds[i]
+        key = f"x0.{objective.name}.{i}"
+        _init(key, float(objective.start[i]))
+        with col:
+            start.append(
+                st.number_input(
+                    f"Start {axis}₀",
+                    min_value=float(lo),
+                    max_value=float(hi),
+                    step=(hi - lo) / 100,
+                    key=key,
+                    format="%g",
+                )
+            )
+    return start
+
+
+def _schedule() -> schedules.Schedule:
+    _init("schedule", "constant")
+    name = st.selectbox(
+        "Learning-rate schedule",
+        schedules.names(),
+        key="schedule",
+        format_func=lambda n: schedules.get(n).title,
+    )
+    values = {}
+    for spec in schedules.hyperparams(name):
+        key = f"sch.{name}.{spec.name}"
+        _init(key, float(schedules.defaults(name)[spec.name]))
+        values[spec.name] = _number(spec, key)
+    try:
+        return schedules.get(name, **values)
+    except ValueError as err:
+        st.error(f"Schedule: {err}. Using a constant learning rate.")
+        return schedules.get("constant")
+
+
+def _runs() -> tuple[ex.RunConfig, ...]:
+    state = st.session_state
+    if "run_ids" not in state:
+        load(ex.Experiment())
+    configs = []
+    ids = list(state["run_ids"])
+    for position, run_id in enumerate(ids):
+        optimizer = state.get(f"run.{run_id}.optimizer", "adam")
+        title = f"{position + 1}. {optimizers.title(optimizer)}"
+        with st.expander(title, expanded=len(ids) <= 2 or position == len(ids) - 1):
+            configs.append(_run(run_id))
+            left, right = st.columns(2)
+            left.button(
+                "Duplicate",
+                key=f"dup.{run_id}",
+                on_click=_duplicate,
+                args=(run_id,),
+                disabled=len(ids) >= ex.MAX_RUNS,
+                width="stretch",
+            )
+            right.button(
+                "Remove",
+                key=f"del.{run_id}",
+                on_click=_remove,
+                args=(run_id,),
+                disabled=len(ids) <= 1,
+                width="stretch",
+            )
+    st.button(
+        "Add an optimizer",
+        on_click=_add,
+        disabled=len(ids) >= ex.MAX_RUNS,
+        width="stretch",
+        type="primary",
+    )
+    return tuple(configs)
+
+
+def _run(run_id: int) -> ex.RunConfig:
+    key = f"run.{run_id}.optimizer"
+    _init(key, "adam")
+    optimizer = st.selectbox("Optimizer", optimizers.names(), key=key, format_func=optimizers.title)
+    defaults = optimizers.defaults(optimizer)
+    values = {}
+    specs = optimizers.hyperparams(optimizer)
+    for spec in (s for s in specs if s.kind is float):
+        values[spec.name] = _hyperparam(
+            spec, _key_run(run_id, optimizer, spec.name), defaults[spec.name]
+        )
+    flags = [s for s in specs if s.kind is bool and s.name != "maximize"]
+    if flags:
+        cols = st.columns(2)
+        for i, spec in enumerate(flags):
+            k = _key_run(run_id, optimizer, spec.name)
+            _init(k, defaults[spec.name])
+            with cols[i % 2]:
+                values[spec.name] = st.checkbox(_short_label(spec), key=k, help=spec.help or None)
+    changed = {k: v for k, v in values.items() if k == "lr" or v != defaults[k]}
+    return ex.run(optimizer, **changed)
+
+
+def _hyperparam(spec: Hyperparam, key: str, default: float) -> float:
+    _init(key, float(default))
+    if spec.log:
+        grid = LR_GRID if spec.name == "lr" else SMALL_GRID
+        options = sorted(set(grid) | {float(st.session_state[key])})
+        return st.select_slider(
+            spec.label, options=options, key=key, format_func=_fmt, help=spec.help or None
+        )
+    return _number(spec, key)
+
+
+def _number(spec: Hyperparam, key: str) -> float:
+    lo, hi = spec.ui_range or (spec.low, spec.high if math.isfinite(spec.high) else 1e6)
+    value = float(st.session_state[key])
+    lo, hi = min(lo, value), max(hi, value)  # a value from a link stays as it is
+    step = 0.01 if hi <= 1 else max((hi - lo) / 100, 1.0) if spec.low >= 1 else 0.01
+    return float(
+        st.number_input(
+            spec.label,
+            min_value=float(lo),
+            max_value=float(hi),
+            step=step,
+            key=key,
+            format="%g",
+            help=spec.help or None,
+        )
+    )
+
+
+def _short_label(spec: Hyperparam) -> str:
+    return (
+        spec.label.split(" (")[0] if "(" in spec.label and spec.label.endswith(")") else spec.label
+    )
+
+
+def _add() -> None:
+    state = st.session_state
+    run_id = state["next_run_id"]
+    state["next_run_id"] += 1
+    state["run_ids"] = [*state["run_ids"], run_id]
+    _load_run(run_id, ex.run("adam", lr=1e-2))
+
+
+def _duplicate(run_id: int) -> None:
+    state = st.session_state
+    optimizer = state[f"run.{run_id}.optimizer"]
+    new_id = state["next_run_id"]
+    state["next_run_id"] += 1
+    ids = list(state["run_ids"])
+    ids.insert(ids.index(run_id) + 1, new_id)
+    state["run_ids"] = ids
+    state[f"run.{new_id}.optimizer"] = optimizer
+    for spec in optimizers.hyperparams(optimizer):
+        source = _key_run(run_id, optimizer, spec.name)
+        if source in state:
+            state[_key_run(new_id, optimizer, spec.name)] = state[source]
+
+
+def _remove(run_id: int) -> None:
+    st.session_state["run_ids"] = [i for i in st.session_state["run_ids"] if i != run_id]

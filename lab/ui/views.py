@@ -1,0 +1,88 @@
+"""The tabs: cached computations, then charts and tables placed on the page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lab import experiment as ex
+from lab import figures, frames
+from lab.simulate import simulate
+
+TAB_KEY = "tab"
+CAPTIONS = {
+    "Loss": "**f − f_min** (or f where there is no minimum) against step, one line per run; "
+    "below it, the **gradient norm ‖∇f‖** at the point each step started from.",
+    "Effective learning rate": "**Effective learning rate**: the factor each parameter's step "
+    "applies to its gradient (for Adam-like methods, to the first moment m). Solid and dashed "
+    "lines are the two parameters; the dotted line is the learning rate η you set, with its "
+    "schedule. Below: the **realised gain −Δθ / g**, how far each parameter actually moved per "
+    "unit of gradient (above 0 downhill, below 0 carried uphill by momentum).",
+}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def tables(exp: ex.Experiment) -> dict:
+    return figures.tables(exp)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def landscape(exp_surface: tuple) -> tuple:
+    name, params = exp_surface
+    return figures.landscape(ex.Experiment(surface=name, surface_params=params))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def chart_specs(exp: ex.Experiment, view: str) -> list[dict]:
+    land = landscape((exp.surface, exp.surface_params))
+    return figures.chart_specs(exp, tables(exp), land, view)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def per_step_csv(exp: ex.Experiment) -> bytes:
+    return frames.per_step(simulate(exp), exp.objective()).to_csv(index=False).encode()
+
+
+def render(exp: ex.Experiment) -> None:
+    data = tables(exp)
+    for label, error in data["errors"]:
+        st.error(f"**{label}** cannot run: {error}")
+    for row in data["divergences"].itertuples():
+        st.warning(
+            f"**{row.run}** diverged at step {row.step}: it was stopped there, and its path is "
+            "drawn up to that step."
+        )
+    # bound to the URL: a link reopens the same tab, and only the open tab is computed
+    tabs = st.tabs(figures.VIEWS, key=TAB_KEY, bind="query-params")
+    for tab, view in zip(tabs, figures.VIEWS, strict=True):
+        if not tab.open:
+            continue
+        with tab:
+            if view == "Trajectories":
+                st.latex(exp.objective().formula)
+            if view in CAPTIONS:
+                st.markdown(CAPTIONS[view])
+            for spec in chart_specs(exp, view):
+                st.vega_lite_chart(spec, width="stretch")
+            if view == "Trajectories" and exp.objective().dim == 2:
+                st.caption("Ring: start. Star: a known minimum. Diamond: where each run ended.")
+            if view == "Summary":
+                _summary(exp, data)
+
+
+def _summary(exp: ex.Experiment, data: dict) -> None:
+    summary = data["summary"]
+    st.dataframe(summary, hide_index=True, width="stretch")
+    downloads = (
+        ("Every step (CSV)", lambda: per_step_csv(exp), "steps.csv", "text/csv"),
+        ("Summary (CSV)", summary.to_csv(index=False), "summary.csv", "text/csv"),
+        ("Setup (JSON)", ex.to_json(exp), "setup.json", "application/json"),
+    )
+    for column, (label, payload, suffix, mime) in zip(st.columns(3), downloads, strict=True):
+        column.download_button(
+            label,
+            data=payload,
+            file_name=f"optimizer-lab-{exp.surface}-{suffix}",
+            mime=mime,
+            width="stretch",
+            on_click="ignore",
+        )
