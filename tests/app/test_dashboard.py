@@ -1,0 +1,217 @@
+"""The dashboard driven headless with Streamlit's AppTest: every tab, every choice, bad links."""
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+import optimizers
+import surfaces
+from lab import figures
+
+DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def run_legend(spec: dict) -> list[str]:
+    """The runs named by a chart's colour scale (searched through its layers)."""
+    colour = spec.get("encoding", {}).get("color", {})
+    if colour.get("field") == "run" and "domain" in colour.get("scale", {}):
+        return colour["scale"]["domain"]
+    for layer in spec.get("layer", []):
+        if found := run_legend(layer):
+            return found
+    return []
+
+
+def qp(at: AppTest, key: str) -> list[str]:
+    """A query parameter's values as a list (AppTest gives one value as a plain string)."""
+    value = at.query_params[key]
+    return value if isinstance(value, list) else [value]
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_default_page_compares_four_optimizers_on_rosenbrock():
+    at = app()
+    assert_clean(at)
+    assert at.title[0].value == "Optimizer Lab"
+    assert [t.label for t in at.tabs] == list(figures.VIEWS)
+    assert at.selectbox(key="surface").value == "rosenbrock"
+    (spec,) = charts(at)
+    assert run_legend(spec) == [
+        "SGD lr=0.001",
+        "Momentum lr=0.001",
+        "RMSProp lr=0.01",
+        "Adam lr=0.05",
+    ]
+    assert not at.error and not at.warning
+    assert qp(at, "f") == ["rosenbrock"]
+    assert qp(at, "run") == ["sgd:lr=0.001", "momentum:lr=0.001", "rmsprop:lr=0.01",
+                                      "adam:lr=0.05"]  # fmt: skip
+
+
+@pytest.mark.parametrize("view", figures.VIEWS)
+def test_every_tab_renders(view):
+    at = app(tab=view)
+    assert_clean(at)
+    expected_charts = {"Trajectories": 1, "Loss": 2, "Effective learning rate": 2, "Summary": 0}
+    assert len(at.get("vega_lite_chart")) == expected_charts[view]
+    if view == "Summary":
+        table = at.dataframe[0].value
+        assert list(table["run"]) == ["SGD lr=0.001", "Momentum lr=0.001", "RMSProp lr=0.01",
+                                      "Adam lr=0.05"]  # fmt: skip
+        downloads = [b.label for b in at.get("download_button")]
+        assert downloads == ["Every step (CSV)", "Summary (CSV)", "Setup (JSON)"]
+
+
+@pytest.mark.parametrize("name", surfaces.names())
+def test_every_surface_can_be_chosen(name):
+    at = app()
+    at.selectbox(key="surface").set_value(name).run()
+    assert_clean(at)
+    assert not at.error
+    assert qp(at, "f") == [name]
+    assert len(at.get("vega_lite_chart")) == (1 if surfaces.get(name).dim == 2 else 2)
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_every_optimizer_can_be_chosen(name):
+    at = app()
+    at.selectbox(key="run.0.optimizer").set_value(name).run()
+    assert_clean(at)
+    assert not at.error
+    assert qp(at, "run")[0].split(":")[0] == name
+    assert f"1. {optimizers.title(name)}" in [e.label for e in at.expander]
+
+
+def test_runs_can_be_added_duplicated_and_removed():
+    at = app()
+    at.button(key="dup.3").click().run()  # duplicate Adam
+    assert_clean(at)
+    assert [e.label for e in at.expander if e.label[0].isdigit()] == [
+        "1. SGD", "2. Momentum", "3. RMSProp", "4. Adam", "5. Adam"]  # fmt: skip
+    assert qp(at, "run")[-2:] == ["adam:lr=0.05", "adam:lr=0.05"]
+    at.button[-1].click().run()  # "Add an optimizer"
+    assert len(qp(at, "run")) == 6
+    at.button(key="del.0").click().run()
+    assert qp(at, "run")[0] == "momentum:lr=0.001"
+    assert_clean(at)
+
+
+def test_an_invalid_combination_is_an_error_and_the_others_still_run():
+    at = app(run=["sgd:lr=0.001", "adam:lr=0.01"])
+    at.checkbox(key="run.0.sgd.nesterov").check().run()
+    assert_clean(at)
+    assert len(at.error) == 1
+    assert "nesterov=True requires momentum > 0" in at.error[0].value
+    (spec,) = charts(at)
+    assert run_legend(spec) == ["Adam lr=0.01"]
+
+
+def test_a_diverging_run_is_flagged_and_still_drawn():
+    at = app(run=["sgd:lr=0.01", "adam:lr=0.01"], tab="Summary")
+    assert_clean(at)
+    assert len(at.warning) == 1 and "SGD lr=0.01** diverged at step" in at.warning[0].value
+    table = at.dataframe[0].value
+    assert list(table["status"]) == ["diverged", "ok"]
+    assert table["diverged at step"].iloc[0].isdigit()
+
+
+def test_a_shared_link_reopens_the_same_view():
+    query = {"f": "ravine", "fp": "kappa=50", "x0": "-3,1.5", "steps": "120", "noise": "0.5",
+             "seed": "4", "lrs": "cosine:min_factor=0.1", "run": ["nesterov:lr=0.01",
+             "adam:lr=0.1,beta1=0.8"], "tab": "Loss"}  # fmt: skip
+    at = app(**query)
+    assert_clean(at)
+    assert not at.warning
+    assert at.selectbox(key="surface").value == "ravine"
+    assert at.number_input(key="sp.ravine.kappa").value == 50
+    assert at.number_input(key="x0.ravine.0").value == -3.0
+    assert at.number_input(key="steps").value == 120
+    assert at.selectbox(key="schedule").value == "cosine"
+    assert at.select_slider(key="run.1.adam.lr").value == 0.1
+    assert at.number_input(key="run.1.adam.beta1").value == 0.8
+    for key, value in query.items():
+        assert qp(at, key) == (value if isinstance(value, list) else [value]), key
+
+
+HOSTILE = [
+    {"f": "__import__('os').system('touch /tmp/pwned')"},
+    {"f": "rosenbrock", "x0": "1e999,2"},
+    {"x0": "nan,nan"},
+    {"x0": "1,2,3,4"},
+    {"steps": "-5"},
+    {"steps": "99999999999999999999"},
+    {"steps": "ten"},
+    {"noise": "inf"},
+    {"seed": "-1"},
+    {"tol": "0"},
+    {"fp": "kappa=0"},
+    {"fp": "kappa"},
+    {"f": "ravine", "fp": "kappa=1e400"},
+    {"lrs": "step:step_size=0.5"},
+    {"lrs": "exec:gamma=1"},
+    {"run": ["adam:lr=nan"]},
+    {"run": ["adam:lr=-1,beta1=1.5"]},
+    {"run": ["adam:__class__=1"]},
+    {"run": ["nesterov:momentum=0"]},
+    {"run": ["eval"]},
+    {"run": ["adam:lr=" + "9" * 500]},
+    {"run": [f"sgd:lr=0.00{i}" for i in range(1, 40)]},
+    {"run": ["sgd:amsgrad=yes,lr=0.1"]},
+    {"tab": "<script>alert(1)</script>"},
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=lambda q: str(q)[:40])
+def test_hostile_links_fall_back_with_a_warning(query):
+    at = app(**query)
+    assert_clean(at)
+    assert len(at.get("vega_lite_chart")) >= 1
+    if "tab" not in query:
+        assert any(w.value.startswith("Link:") for w in at.warning), query
+    assert not Path("/tmp/pwned").exists()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    surface=st.sampled_from(surfaces.names()),
+    optimizer=st.sampled_from(optimizers.names()),
+    steps=st.integers(1, 400),
+    lr_index=st.integers(0, 23),
+    noise=st.floats(0, 50),
+    fraction=st.floats(0, 1),
+)
+def test_no_widget_values_produce_a_traceback(surface, optimizer, steps, lr_index, noise, fraction):
+    at = app()
+    at.selectbox(key="surface").set_value(surface).run()
+    at.selectbox(key="run.3.optimizer").set_value(optimizer).run()
+    lr = at.select_slider(key=f"run.3.{optimizer}.lr")
+    lr.set_value(_option(lr, lr_index))
+    at.number_input(key="steps").set_value(steps)
+    at.number_input(key="noise").set_value(noise)
+    bounds = surfaces.get(surface).bounds[0]
+    at.number_input(key=f"x0.{surface}.0").set_value(bounds[0] + fraction * (bounds[1] - bounds[0]))
+    at.run()
+    assert_clean(at)
+
+
+def _option(slider, index):
+    options = [float(o) for o in slider.options]
+    return options[index % len(options)]
