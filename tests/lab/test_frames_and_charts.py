@@ -1,0 +1,90 @@
+"""Frames (downsampling, summary, downloads) and chart specs built from an experiment."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import surfaces
+from lab import charts, figures, frames
+from lab import experiment as ex
+from lab.simulate import simulate
+
+
+def test_sample_steps_keeps_the_start_the_end_and_every_early_step():
+    rows = frames.sample_steps(5000)
+    assert rows[0] == 0 and rows[-1] == 5000 and len(rows) <= frames.MAX_POINTS + 1
+    assert list(rows[: frames.EARLY_STEPS]) == list(range(frames.EARLY_STEPS))
+    assert (np.diff(rows) > 0).all()
+
+
+def test_a_diverged_run_is_plotted_up_to_its_divergence():
+    exp = ex.Experiment(runs=(ex.run("sgd", lr=0.01), ex.run("adam", lr=0.01)), steps=300)
+    results = simulate(exp)
+    surface = exp.objective()
+    step = results[0].trajectory.diverged_at
+    assert step is not None
+    paths = frames.paths(results, surface)
+    sgd = paths[paths["run"] == "SGD lr=0.01"]
+    assert sgd["step"].max() == step and len(paths[paths["run"] == "Adam lr=0.01"]) == 301
+    div = frames.divergences(results, surface)
+    assert list(div["run"]) == ["SGD lr=0.01"] and int(div["step"].iloc[0]) == step
+    summary = frames.summary(results, surface, 1e-3)
+    assert list(summary["status"]) == ["diverged", "ok"]
+    assert summary["diverged at step"].tolist() == [str(step), "—"]
+
+
+def test_summary_counts_steps_to_tolerance_and_distance_to_the_minimum():
+    exp = ex.Experiment(surface="quadratic", runs=(ex.run("sgd", lr=0.5),), steps=40)
+    results = simulate(exp)
+    row = frames.summary(results, exp.objective(), 1e-3).iloc[0]
+    # from (−4, 3) GD with lr 0.5 halves the point: f = 12.5·4^−t < 1e−3 from t = 7
+    assert row["steps to f − f_min < 0.001"] == "7"
+    assert row["distance to nearest minimum"] == pytest.approx(5 * 0.5**40)
+
+
+def test_per_step_download_has_every_step_and_the_state():
+    exp = ex.Experiment(runs=(ex.run("adam", lr=0.01),), steps=30)
+    table = frames.per_step(simulate(exp), exp.objective())
+    assert len(table) == 31
+    for column in ("x", "y", "loss", "grad_x", "update_y", "lr_eff_x", "exp_avg_y", "exp_avg_sq_x"):
+        assert column in table
+    assert np.isnan(table["grad_x"].iloc[0]) and np.isfinite(table["grad_x"].iloc[1:]).all()
+
+
+def test_surface_grid_and_contours_cover_the_window():
+    rosen = surfaces.get("rosenbrock")
+    grid = frames.surface_grid(rosen)
+    assert len(grid) == frames.GRID**2
+    assert grid["x"].min() == -2 and grid["y"].min() == -1
+    lines = frames.contours(rosen)
+    assert lines["line"].nunique() > 5
+    assert lines["x"].between(-2 - 1e-9, 2 + 1e-9).all()
+    assert lines["y"].between(-1 - 1e-9, 3 + 1e-9).all()
+
+
+@pytest.mark.parametrize("surface", ["rosenbrock", "parabola", "saddle", "least_squares"])
+@pytest.mark.parametrize("view", figures.VIEWS)
+def test_every_view_builds_specs_with_their_data(surface, view):
+    exp = ex.Experiment(surface=surface, steps=100)
+    specs = figures.chart_specs(exp, figures.tables(exp), figures.landscape(exp), view)
+    assert len(specs) == {"Summary": 0, "Trajectories": 1 if surface != "parabola" else 2}.get(
+        view, 2
+    )
+    for spec in specs:
+        names = set(spec["datasets"])
+        assert names and all(len(spec["datasets"][n]) >= 0 for n in names)
+        assert "config" in spec  # projector-sized fonts
+
+
+def test_each_run_keeps_its_colour_in_every_chart():
+    labels = ["a", "b", "c"]
+    scale = charts.run_colours(labels).to_dict()
+    assert scale["domain"] == labels and scale["range"] == charts.PALETTE[:3]
+
+
+def test_lab_below_the_ui_imports_no_streamlit():
+    code = "import sys, lab.figures, lab.experiment; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
