@@ -215,21 +215,18 @@ def function_curve(
 def parameter_vs_step(
     paths: pd.DataFrame, surface: surfaces.Surface, labels: list[str]
 ) -> alt.Chart:
-    """Each coordinate against step, one panel per coordinate."""
-    names = list(surface.axis_names)
-    long = paths.melt(id_vars=["run", "step"], value_vars=names, var_name="parameter")
+    """A 1-D run's parameter against step: overshoot and oscillation read at a glance."""
+    (name,) = surface.axis_names
     return (
-        alt.Chart(long)
-        .mark_line(strokeWidth=2.4)
+        alt.Chart(paths)
+        .mark_line(strokeWidth=2.4, point=alt.OverlayMarkDef(size=30))
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y("value:Q", title="value"),
+            y=alt.Y(f"{name}:Q", title=name),
             color=_run_colour(labels),
-            row=alt.Row("parameter:N", title=None, header=alt.Header(labelFontSize=FONT)),
-            tooltip=["run:N", "step:Q", "parameter:N", alt.Tooltip("value:Q", format=".4g")],
+            tooltip=["run:N", "step:Q", alt.Tooltip(f"{name}:Q", format=".4g")],
         )
-        .properties(height=max(180, HEIGHT // (2 * len(names))), width="container")
-        .resolve_scale(y="independent")
+        .properties(height=HEIGHT * 0.6, width="container")
     )
 
 

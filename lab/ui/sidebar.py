@@ -47,10 +47,8 @@ def load(exp: ex.Experiment) -> None:
     """Write an experiment into the widgets' state (a link, a lesson, a JSON upload)."""
     state = st.session_state
     state["surface"] = exp.surface
-    given = dict(exp.surface_params)
-    for key, default in surfaces.defaults(exp.surface).items():
-        value = given.get(key, default)
-        state[f"sp.{exp.surface}.{key}"] = value if value is not None else 0
+    for key, value in exp.objective().params.items():  # defaults resolved (batch_size)
+        state[f"sp.{exp.surface}.{key}"] = value
     for i, value in enumerate(exp.start_point()):
         state[f"x0.{exp.surface}.{i}"] = float(value)
     state["steps"], state["noise"], state["seed"] = exp.steps, float(exp.noise), exp.seed
@@ -146,11 +144,10 @@ def _fmt(value: float) -> str:
 
 def _surface(name: str) -> surfaces.Surface:
     values = {}
-    for key, default in surfaces.defaults(name).items():
+    for key in surfaces.defaults(name):
         control = SURFACE_CONTROLS.get(key, {"label": key})
         integer = isinstance(control.get("min_value"), int)
-        fallback = default if default is not None else 8
-        _init(f"sp.{name}.{key}", fallback)
+        _init(f"sp.{name}.{key}", surfaces.get(name).params[key])
         values[key] = st.number_input(
             key=f"sp.{name}.{key}",
             step=1 if integer else None,
