@@ -16,6 +16,6 @@ st.caption(
 )
 for warning in links.load_once():
     st.warning(f"Link: {warning}")
-experiment = sidebar.render()
+experiment = sidebar.render(st.session_state["base"], st.session_state["hidden"])
 links.save(experiment)
 views.render(experiment)

@@ -41,6 +41,12 @@ class RunConfig:
         """The hyperparameter's value: the explicit one, else the optimizer's default."""
         return dict(self.hyperparams).get(name, optimizers.defaults(self.optimizer)[name])
 
+    def canonical(self) -> RunConfig:
+        defaults = optimizers.defaults(self.optimizer)
+        kept = {k: v for k, v in self.hyperparams if k == "lr" or v != defaults[k]}
+        kept.setdefault("lr", defaults["lr"])
+        return run(self.optimizer, **kept)
+
     @property
     def label(self) -> str:
         """A short name for legends: the optimizer and the settings that differ from default."""
@@ -89,6 +95,14 @@ class Experiment:
 
     def lr_schedule(self) -> schedules.Schedule:
         return schedules.get(self.schedule, **dict(self.schedule_params))
+
+    def canonical(self) -> Experiment:
+        """The same setup written one way only: a default start as None, each run with its lr
+        and only the hyperparameters that differ from their defaults (so equal setups compare
+        equal, share a cache entry and a link)."""
+        start = None if self.start == tuple(self.objective().start) else self.start
+        runs = tuple(config.canonical() for config in self.runs)
+        return replace(self, start=start, runs=runs)
 
     def labels(self) -> list[str]:
         """Legend labels, one per run, made unique with a counter where configurations repeat."""

@@ -9,6 +9,7 @@ registry, so a new optimizer needs no code here.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -17,6 +18,7 @@ import streamlit as st
 import optimizers
 import surfaces
 from lab import experiment as ex
+from lab import lessons
 from optimizers import schedules
 from optimizers.base import Hyperparam
 
@@ -29,6 +31,7 @@ SURFACE_CONTROLS: dict[str, dict[str, Any]] = {
     "noise": {"label": "Noise in the data σ (noise)", "min_value": 0.0, "max_value": 10.0},
     "data_seed": {"label": "Data seed (data_seed)", "min_value": 0, "max_value": 2**31 - 1},
 }
+CUSTOM = "custom"
 RUN_HELP = "Any number of optimizer configurations; the same optimizer may appear twice."
 
 
@@ -71,61 +74,111 @@ def _load_run(run_id: int, config: ex.RunConfig) -> None:
         )
 
 
-def render() -> ex.Experiment:
-    """Draw the sidebar and return the experiment it describes."""
+def render(base: ex.Experiment, hidden: frozenset[str] = frozenset()) -> ex.Experiment:
+    """Draw the sidebar and return the experiment it describes.
+
+    ``hidden`` control groups (a lesson link's ``hide=``) are not drawn; their values come from
+    ``base``, the experiment the link opened.
+    """
+    if "sidebar" in hidden:
+        return base
     with st.sidebar:
-        st.subheader("Function")
-        name = st.selectbox(
-            "Test function", surfaces.names(), key="surface", format_func=surface_label
+        lesson_slot = st.container()  # drawn last, shown first: it reflects every other control
+        fields = {}
+        if "function" not in hidden:
+            fields.update(_function())
+        if "start" not in hidden:
+            objective = ex.Experiment(
+                fields.get("surface", base.surface),
+                fields.get("surface_params", base.surface_params),
+            ).objective()
+            start = tuple(_start(objective))
+            fields["start"] = None if start == tuple(objective.start) else start
+        if "run" not in hidden:
+            fields.update(_run_settings())
+        if "optimizers" not in hidden:
+            st.subheader("Optimizers", help=RUN_HELP)
+            fields["runs"] = _runs()
+        exp = replace(base, **fields).canonical()
+        with lesson_slot:
+            _lesson_picker(exp)
+    return exp
+
+
+def _function() -> dict[str, Any]:
+    st.subheader("Function")
+    name = st.selectbox("Test function", surfaces.names(), key="surface", format_func=surface_label)
+    objective = _surface(name)
+    st.caption(objective.lesson)
+    return {"surface": name, "surface_params": objective_params(name, objective)}
+
+
+def _run_settings() -> dict[str, Any]:
+    st.subheader("Run")
+    _init("steps", 500)
+    steps = st.number_input("Steps", min_value=1, max_value=ex.MAX_STEPS, step=50, key="steps")
+    schedule = _schedule()
+    with st.expander("Gradient noise and tolerance"):
+        _init("noise", 0.0)
+        _init("seed", 0)
+        _init("tolerance", 1e-3)
+        noise = st.number_input(
+            "Gradient noise σ",
+            min_value=0.0,
+            max_value=ex.MAX_NOISE,
+            step=0.1,
+            key="noise",
+            format="%g",
+            help="Adds N(0, σ²) to every gradient component.",
         )
-        objective = _surface(name)
-        st.caption(objective.lesson)
-        start = _start(objective)
-        st.subheader("Run")
-        _init("steps", 500)
-        steps = st.number_input("Steps", min_value=1, max_value=ex.MAX_STEPS, step=50, key="steps")
-        schedule = _schedule()
-        with st.expander("Gradient noise and tolerance"):
-            _init("noise", 0.0)
-            _init("seed", 0)
-            _init("tolerance", 1e-3)
-            noise = st.number_input(
-                "Gradient noise σ",
-                min_value=0.0,
-                max_value=ex.MAX_NOISE,
-                step=0.1,
-                key="noise",
-                format="%g",
-                help="Adds N(0, σ²) to every gradient component.",
-            )
-            seed = st.number_input(
-                "Random seed",
-                min_value=0,
-                max_value=2**32 - 1,
-                key="seed",
-                help="Seeds the noise and mini-batches: the same seed, the same run.",
-            )
-            tolerance = st.select_slider(
-                "Tolerance on f − f_min",
-                options=SMALL_GRID,
-                key="tolerance",
-                format_func=_fmt,
-                help="The summary counts steps until f − f_min is below this.",
-            )
-        st.subheader("Optimizers", help=RUN_HELP)
-        runs = _runs()
-    return ex.Experiment(
-        surface=name,
-        surface_params=objective_params(name, objective),
-        start=None if tuple(start) == tuple(objective.start) else tuple(start),
-        steps=int(steps),
-        runs=runs,
-        noise=float(noise),
-        seed=int(seed),
-        schedule=schedule.name,
-        schedule_params=schedule.params,
-        tolerance=float(tolerance),
+        seed = st.number_input(
+            "Random seed",
+            min_value=0,
+            max_value=2**32 - 1,
+            key="seed",
+            help="Seeds the noise and mini-batches: the same seed, the same run.",
+        )
+        tolerance = st.select_slider(
+            "Tolerance on f − f_min",
+            options=SMALL_GRID,
+            key="tolerance",
+            format_func=_fmt,
+            help="The summary counts steps until f − f_min is below this.",
+        )
+    return {
+        "steps": int(steps),
+        "noise": float(noise),
+        "seed": int(seed),
+        "schedule": schedule.name,
+        "schedule_params": schedule.params,
+        "tolerance": float(tolerance),
+    }
+
+
+def _lesson_picker(exp: ex.Experiment) -> None:
+    """The lesson selector: picking one loads it; touching any control turns it to Custom."""
+    current = lessons.find(exp)
+    st.session_state["lesson"] = current.key if current else CUSTOM
+    st.selectbox(
+        "Lesson",
+        [CUSTOM, *lessons.BY_KEY],
+        key="lesson",
+        format_func=_lesson_title,
+        on_change=_pick_lesson,
+        help="A ready-made setup with a short text on what to notice.",
     )
+
+
+def _lesson_title(key: str) -> str:
+    return "Custom" if key == CUSTOM else lessons.BY_KEY[key].title
+
+
+def _pick_lesson() -> None:
+    key = st.session_state["lesson"]
+    if key in lessons.BY_KEY:
+        lesson = lessons.BY_KEY[key]
+        load(lesson.experiment)
+        st.session_state["tab"] = lesson.view
 
 
 def objective_params(name: str, objective: surfaces.Surface) -> ex.Params:

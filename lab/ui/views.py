@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lab import experiment as ex
-from lab import figures, frames
+from lab import figures, frames, lessons
 from lab.simulate import simulate
 
 TAB_KEY = "tab"
@@ -43,6 +43,8 @@ def per_step_csv(exp: ex.Experiment) -> bytes:
 
 
 def render(exp: ex.Experiment) -> None:
+    if lesson := lessons.find(exp):
+        st.info(f"**{lesson.title}.** {lesson.text}", icon=":material/school:")
     data = tables(exp)
     for label, error in data["errors"]:
         st.error(f"**{label}** cannot run: {error}")

@@ -1,0 +1,198 @@
+"""One-click lessons: a setup, what to notice, and (for a simplified page) controls to hide.
+
+Each lesson's text was checked against what its runs do (tests/lab/test_lessons.py asserts the
+effect each one describes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .experiment import Experiment, run
+
+HIDEABLE = ("function", "start", "run", "optimizers", "sidebar")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    key: str
+    title: str
+    text: str
+    experiment: Experiment
+    view: str = "Trajectories"
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        "adagrad_dies",
+        "Adagrad's step size dies away",
+        "On ½x² from x = 5 with learning rate 1, Adagrad divides by the root of the sum of every "
+        "squared gradient so far: the large early gradients never leave that sum, and its "
+        "effective learning rate only shrinks. RMSProp (decay 0.9) forgets them, so its steps "
+        "keep their size and it reaches 0 in a few steps. Open the Effective learning rate tab.",
+        Experiment(
+            surface="parabola",
+            start=None,
+            steps=50,
+            runs=(run("adagrad", lr=1.0), run("rmsprop", lr=1.0, alpha=0.9)),
+        ),
+        view="Effective learning rate",
+    ),
+    Lesson(
+        "slope_turns",
+        "The slope that turns",
+        "f = x for x > 0 and −0.1x below: a constant slope, then a ten times gentler one the "
+        "other way. Adam moves 0.01 per step from the very first step. RMSProp with momentum "
+        "starts at a third of that and accelerates until its buffer holds 1/(1 − μ) = 10 "
+        "gradients, reaching the same speed. Past the turn at 0 the momentum methods overshoot "
+        "and must brake against the gentle slope: Adam runs furthest past the turn and is the "
+        "slowest to come back; plain GD and Momentum, at a tiny learning rate, barely move.",
+        Experiment(
+            surface="slope",
+            steps=300,
+            runs=(
+                run("sgd", lr=8e-5),
+                run("momentum", lr=8e-5, momentum=0.9),
+                run("nesterov", lr=0.008, momentum=0.9),
+                run("rmsprop", lr=0.02, alpha=0.9, eps=1e-10),
+                run("rmsprop", lr=0.001, alpha=0.9, eps=1e-10, momentum=0.9),
+                run("rmsprop", lr=0.008, alpha=0.9, eps=1e-10, momentum=0.9, nesterov=True),
+                run("adadelta", rho=0.9),
+                run("adam", lr=0.01, beta1=0.9, beta2=0.999, eps=1e-10),
+            ),
+        ),
+    ),
+    Lesson(
+        "ravine_zigzag",
+        "Zig-zag in a ravine",
+        "In the ravine ½(x² + 25y²) the valley walls are 25 times steeper than its floor. Plain "
+        "gradient descent with a learning rate near the stability limit 2/25 bounces from wall "
+        "to wall while creeping along the floor. Momentum averages the bounces away (they point "
+        "in opposite directions) and keeps the steady push along the floor.",
+        Experiment(
+            surface="ravine",
+            surface_params=(("kappa", 25.0),),
+            start=(-4.0, 1.0),
+            steps=60,
+            runs=(run("sgd", lr=0.075), run("momentum", lr=0.02, momentum=0.8)),
+        ),
+    ),
+    Lesson(
+        "one_lr_for_all",
+        "One learning rate for every parameter",
+        "With κ = 100 the y-direction is a hundred times steeper than x. SGD must keep its "
+        "learning rate below 2/100 or y explodes, and at that rate x crawls. RMSProp and Adam "
+        "divide each coordinate by its own gradient size, so both directions move at a similar "
+        "pace: compare the two effective learning rates of each run in its tab.",
+        Experiment(
+            surface="ravine",
+            surface_params=(("kappa", 100.0),),
+            start=(-4.0, 1.0),
+            steps=150,
+            runs=(run("sgd", lr=0.019), run("rmsprop", lr=0.05), run("adam", lr=0.1)),
+        ),
+    ),
+    Lesson(
+        "bias_correction",
+        "Adam's bias correction: the first steps",
+        "Adam's moments m and v start at zero. Divided by 1 − βᵗ, the first step is exactly the "
+        "learning rate along the gradient's sign. Without the correction m is 10× too small but "
+        "√v is 32× too small, so the first steps are about three times too long: watch the "
+        "uncorrected run overshoot in the first steps before both settle.",
+        Experiment(
+            surface="quadratic",
+            start=(-4.0, 3.0),
+            steps=60,
+            runs=(run("adam", lr=0.3), run("adam", lr=0.3, bias_correction=False)),
+        ),
+    ),
+    Lesson(
+        "noisy_gradients",
+        "Noisy gradients: mini-batch SGD against Adam",
+        "Each step sees only 4 of the 200 data points, so every gradient is a noisy estimate. "
+        "SGD with a constant learning rate keeps jittering around the best fit instead of "
+        "settling; Adam's steps are normalised and jitter too. Change the seed for another draw "
+        "of mini-batches, or raise the batch size to calm both.",
+        Experiment(
+            surface="least_squares",
+            surface_params=(("batch_size", 4),),
+            steps=300,
+            runs=(run("sgd", lr=0.05), run("momentum", lr=0.01), run("adam", lr=0.05)),
+        ),
+    ),
+    Lesson(
+        "rosenbrock",
+        "Rosenbrock's curved valley",
+        "Reaching the banana-shaped valley is easy; following its flat, curved floor to (1, 1) is "
+        "slow. SGD stalls on the floor, momentum zig-zags down the steep wall first and then "
+        "travels the floor fastest, and the adaptive methods follow the curve at their own pace.",
+        Experiment(
+            surface="rosenbrock",
+            steps=1000,
+            runs=(
+                run("sgd", lr=1e-3),
+                run("momentum", lr=1e-3),
+                run("nesterov", lr=1e-3),
+                run("rmsprop", lr=1e-2),
+                run("adam", lr=5e-2),
+            ),
+        ),
+    ),
+    Lesson(
+        "saddle",
+        "Escaping a saddle point",
+        "f = x² − y² from just beside the saddle's ridge (y = 0.01). Gradient descent slides "
+        "down to the saddle and multiplies y by only 1 + 2η each step, so it lingers there. Adam "
+        "normalises the tiny y-gradient into a full-sized step and escapes at once. Runs stop "
+        "once they are far off the map, since f has no minimum.",
+        Experiment(
+            surface="saddle",
+            start=(-1.5, 0.01),
+            steps=120,
+            runs=(run("sgd", lr=0.05), run("momentum", lr=0.02), run("adam", lr=0.05)),
+        ),
+    ),
+    Lesson(
+        "himmelblau",
+        "The start decides the minimum",
+        "Himmelblau's function has four minima of equal depth. From a start beside its central "
+        "peak the optimizers fall into different ones. Click the map to move the start, or open "
+        "Sweep for each optimizer's basins of attraction.",
+        Experiment(
+            surface="himmelblau",
+            start=(-0.27, -0.9),
+            steps=300,
+            runs=(run("sgd", lr=0.01), run("momentum", lr=0.002), run("adam", lr=0.1)),
+        ),
+    ),
+    Lesson(
+        "too_high",
+        "A learning rate too high diverges",
+        "On ½x² gradient descent multiplies x by 1 − η each step. Below η = 1 it glides to 0, "
+        "between 1 and 2 it oscillates around 0 with shrinking swings, and above 2 every swing "
+        "grows until the run is far off the map: it is stopped and flagged, its path drawn up "
+        "to there.",
+        Experiment(
+            surface="parabola",
+            start=(2.0,),
+            steps=60,
+            runs=(run("sgd", lr=0.5), run("sgd", lr=1.8), run("sgd", lr=2.1)),
+        ),
+    ),
+)
+
+LESSONS = tuple(Lesson(x.key, x.title, x.text, x.experiment.canonical(), x.view) for x in LESSONS)
+BY_KEY = {lesson.key: lesson for lesson in LESSONS}
+
+
+def find(experiment: Experiment) -> Lesson | None:
+    """The lesson whose setup this is, if any."""
+    canonical = experiment.canonical()
+    return next((lesson for lesson in LESSONS if lesson.experiment == canonical), None)
+
+
+def parse_hidden(text: str | None) -> frozenset[str]:
+    """Which control groups a lesson link hides (``hide=optimizers,run``); unknown ones ignored."""
+    if not text:
+        return frozenset()
+    return frozenset(part for part in text.split(",") if part in HIDEABLE)

@@ -1,0 +1,77 @@
+"""Lessons in the dashboard: one click loads them, touching a control turns them to Custom,
+and a lesson link can hide controls."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lab import lessons
+
+DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def qp(at: AppTest, key: str) -> list[str]:
+    value = at.query_params.get(key, [])
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("key", list(lessons.BY_KEY))
+def test_every_lesson_link_renders_with_its_text(key):
+    lesson = lessons.BY_KEY[key]
+    at = app(lesson=key)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="lesson").value == key
+    assert any(lesson.title in box.value for box in at.info)
+    assert len(at.get("vega_lite_chart")) >= 1
+    assert qp(at, "lesson") == [key]
+    assert qp(at, "tab") in ([], [lesson.view])
+    assert not at.error
+
+
+def test_picking_a_lesson_loads_it_and_touching_a_control_turns_it_to_custom():
+    at = app()
+    assert at.selectbox(key="lesson").value == "custom"
+    at.selectbox(key="lesson").set_value("ravine_zigzag").run()
+    assert at.selectbox(key="surface").value == "ravine"
+    assert at.number_input(key="sp.ravine.kappa").value == 25
+    assert [e.label for e in at.expander if e.label[0].isdigit()] == ["1. SGD", "2. Momentum"]
+    assert qp(at, "lesson") == ["ravine_zigzag"]
+    at.number_input(key="steps").set_value(61).run()
+    assert at.selectbox(key="lesson").value == "custom"
+    assert at.number_input(key="sp.ravine.kappa").value == 25  # the values are kept
+    assert qp(at, "lesson") == [] and qp(at, "steps") == ["61"]
+    assert not at.info and not at.exception
+
+
+def test_a_lesson_link_can_hide_controls():
+    at = app(lesson="one_lr_for_all", hide="optimizers,run")
+    assert not at.exception
+    keys = {w.key for w in at.sidebar.selectbox} | {w.key for w in at.sidebar.number_input}
+    assert "surface" in keys and "steps" not in keys
+    assert not [e for e in at.expander if e.label[:1].isdigit()]
+    assert qp(at, "hide") == ["optimizers,run"]
+    assert len(at.get("vega_lite_chart")) == 1
+    at.number_input(key="x0.ravine.0").set_value(-3.0).run()  # still explorable
+    assert qp(at, "x0") == ["-3,1"] and qp(at, "hide") == ["optimizers,run"]
+    assert not at.exception
+
+
+def test_the_whole_sidebar_can_be_hidden():
+    at = app(lesson="saddle", hide="sidebar")
+    assert not at.exception
+    assert not at.sidebar.selectbox and not at.sidebar.number_input
+    assert any("saddle" in box.value.lower() for box in at.info)
+
+
+def test_an_unknown_lesson_is_a_warning():
+    at = app(lesson="nope")
+    assert any("unknown lesson" in w.value for w in at.warning)
+    assert not at.exception

@@ -1,0 +1,102 @@
+"""Every lesson shows the effect its text describes (checked on the runs themselves)."""
+
+import numpy as np
+import pytest
+
+from lab import lessons
+from lab.simulate import simulate
+
+
+def runs(key):
+    return [r.trajectory for r in simulate(lessons.BY_KEY[key].experiment)]
+
+
+def test_there_are_at_least_eight_lessons_with_unique_setups():
+    assert len(lessons.LESSONS) >= 8
+    assert len({lesson.experiment for lesson in lessons.LESSONS}) == len(lessons.LESSONS)
+    for lesson in lessons.LESSONS:
+        assert lessons.find(lesson.experiment) is lesson
+        assert lesson.text.count(". ") + 1 >= 2 and len(lesson.text) < 700
+
+
+def test_adagrad_dies_rmsprop_does_not():
+    adagrad, rmsprop = runs("adagrad_dies")
+    assert (np.diff(adagrad.lr_eff[:, 0]) <= 0).all()
+    assert rmsprop.lr_eff[-1, 0] > 10 * adagrad.lr_eff[-1, 0]
+    assert abs(rmsprop.params[6, 0]) < 0.1 < abs(adagrad.params[6, 0])
+
+
+def test_the_slope_that_turns():
+    gd, mom, _nag, _rms, rms_mom, _rms_nag, _adadelta, adam = runs("slope_turns")
+    adam_x, rms_x = adam.params[:, 0], rms_mom.params[:, 0]
+    speed = -np.diff(adam_x[adam_x > 0])
+    np.testing.assert_allclose(speed[:150], 0.01, rtol=1e-4)  # constant from the first step
+    rms_speed = -np.diff(rms_x)
+    assert rms_speed[0] == pytest.approx(0.01 / np.sqrt(10), rel=1e-3)  # a third of ...
+    assert rms_speed[60] == pytest.approx(0.01, rel=0.03)  # ... the speed it reaches
+    assert adam_x.min() < rms_x.min() < 0  # Adam runs furthest past the turn
+    adam_back = adam_x.argmin() - np.argmax(adam_x <= 0)
+    rms_back = rms_x.argmin() - np.argmax(rms_x <= 0)
+    assert adam_back > rms_back  # and is slower to turn back
+    assert gd.params[-1, 0] > 1.9 and mom.params[-1, 0] > 1.5  # barely move
+
+
+def test_ravine_zigzag():
+    sgd, momentum = runs("ravine_zigzag")
+    signs = np.sign(sgd.params[1:12, 1])
+    assert (signs[1:] != signs[:-1]).all()  # bounces wall to wall
+    assert momentum.loss[-1] < sgd.loss[-1] / 10
+
+
+def test_one_learning_rate_for_all():
+    sgd, rmsprop, adam = runs("one_lr_for_all")
+    assert abs(sgd.params[-1, 0]) > 0.1
+    assert rmsprop.loss[-1] < 1e-4 and adam.loss[-1] < 1e-4
+    ratio = sgd.lr_eff[-1, 0] / sgd.lr_eff[-1, 1]
+    assert ratio == 1.0 and adam.lr_eff[50, 0] / adam.lr_eff[50, 1] > 10
+
+
+def test_bias_correction_first_steps():
+    corrected, raw = runs("bias_correction")
+    np.testing.assert_allclose(np.abs(corrected.updates[0]), 0.3, rtol=1e-6)
+    np.testing.assert_allclose(np.abs(raw.updates[0]), 0.3 * np.sqrt(1000) / 10, rtol=1e-6)
+
+
+def test_noisy_gradients_jitter():
+    for traj in runs("noisy_gradients"):
+        tail = traj.loss[-100:]
+        assert tail.std() > 0 and tail.min() < 0.2
+        assert not np.allclose(traj.grads[-1], 0)
+
+
+def test_rosenbrock_momentum_beats_sgd():
+    sgd, momentum, _nesterov, rmsprop, adam = runs("rosenbrock")
+    assert momentum.loss[-1] < 1e-3 < sgd.loss[-1]
+    assert adam.loss[-1] < rmsprop.loss[-1] < sgd.loss[-1]
+
+
+def test_saddle_gd_lingers_adam_escapes():
+    sgd, _momentum, adam = runs("saddle")
+    near = np.linalg.norm(sgd.params, axis=-1) < 0.5
+    assert near.sum() >= 10  # GD lingers by the saddle
+    assert (np.linalg.norm(adam.params[np.isfinite(adam.params[:, 0])], axis=-1) > 0.8).all()
+
+
+def test_himmelblau_reaches_different_minima():
+    finals = {tuple(np.round(t.params[-1], 2)) for t in runs("himmelblau")}
+    assert len(finals) >= 2
+
+
+def test_too_high_diverges():
+    slow, oscillating, diverging = runs("too_high")
+    assert slow.diverged_at is None and oscillating.diverged_at is None
+    assert (np.diff(np.sign(oscillating.params[:10, 0])) != 0).all()
+    assert diverging.diverged_at is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "hidden"),
+    [("optimizers,run", {"optimizers", "run"}), ("bogus,sidebar", {"sidebar"}), (None, set())],
+)
+def test_hidden_controls_parse(text, hidden):
+    assert lessons.parse_hidden(text) == hidden
