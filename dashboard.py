@@ -6,9 +6,10 @@ experiment, the URL mirrors it, the views draw it.
 
 import streamlit as st
 
-from lab.ui import links, sidebar, views
+from lab.ui import links, sidebar, style, views
 
 st.set_page_config(page_title="Optimizer Lab", page_icon="📉", layout="wide")
+style.apply()
 st.title("Optimizer Lab")
 st.caption(
     "Race gradient-descent optimizers on a test function. Numpy implementations that match "

@@ -226,7 +226,7 @@ def parameter_vs_step(
             color=_run_colour(labels),
             tooltip=["run:N", "step:Q", alt.Tooltip(f"{name}:Q", format=".4g")],
         )
-        .properties(height=HEIGHT * 0.6, width="container")
+        .properties(height=HEIGHT * 0.75, width="container")
     )
 
 

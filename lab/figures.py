@@ -49,8 +49,8 @@ def chart_objects(exp: Experiment, data: dict[str, Any], land: tuple, view: str)
         if surface.dim == 2:
             return [charts.trajectory_map(grid, lines, data["paths"], surface, labels, start)]
         return [
-            charts.function_curve(grid, data["paths"], surface, labels, start),
             charts.parameter_vs_step(data["paths"], surface, labels),
+            charts.function_curve(grid, data["paths"], surface, labels, start),
         ]
     if view == "Loss":
         return [

@@ -15,7 +15,7 @@ draw it as divergence rather than as a huge loss.
 >>> df[["lr", "diverged"]].to_dict("list")
 {'lr': [0.5, 1.5, 2.5], 'diverged': [False, False, True]}
 >>> best_lrs(df)
-{'SGD lr=0.001': 0.5}
+{'SGD': 0.5}
 """
 
 from __future__ import annotations
