@@ -331,3 +331,23 @@ def gain_chart(rates: pd.DataFrame, labels: list[str]) -> alt.Chart:
         )
         .properties(height=HEIGHT * 0.6, width="container")
     )
+
+
+def state_chart(states: pd.DataFrame, labels: list[str]) -> alt.Chart:
+    """The optimizer's internal state over time (|value| on a log axis), one line per run and
+    quantity: moments, accumulators, momentum buffers, and the effective learning rate."""
+    data = states.assign(magnitude=states["value"].abs())
+    data = data[data["magnitude"] > 0]
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.2)
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("magnitude:Q", title="|value|", scale=alt.Scale(type="log")),
+            color=_run_colour(labels),
+            strokeDash=alt.StrokeDash("quantity:N", title="Quantity"),
+            detail="quantity:N",
+            tooltip=["run:N", "quantity:N", "step:Q", alt.Tooltip("value:Q", format=".4g")],
+        )
+        .properties(height=HEIGHT * 0.7, width="container")
+    )

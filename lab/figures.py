@@ -13,7 +13,14 @@ from . import charts, frames
 from .experiment import Experiment
 from .simulate import simulate
 
-VIEWS = ("Trajectories", "Loss", "Effective learning rate", "Summary")
+VIEWS = (
+    "Trajectories",
+    "Loss",
+    "Effective learning rate",
+    "Inside a step",
+    "Equations",
+    "Summary",
+)
 
 
 def tables(exp: Experiment) -> dict[str, Any]:
@@ -26,6 +33,7 @@ def tables(exp: Experiment) -> dict[str, Any]:
         "rates": frames.learning_rates(results, surface),
         "summary": frames.summary(results, surface, exp.tolerance),
         "divergences": frames.divergences(results, surface),
+        "states": [frames.states(results, surface, i) for i in range(surface.dim)],
         "errors": [(r.label, r.error) for r in results if not r.ok],
     }
 
@@ -59,6 +67,8 @@ def chart_objects(exp: Experiment, data: dict[str, Any], land: tuple, view: str)
         ]
     if view == "Effective learning rate":
         return [charts.lr_chart(data["rates"], labels), charts.gain_chart(data["rates"], labels)]
+    if view == "Inside a step":
+        return [charts.state_chart(states, labels) for states in data["states"]]
     return []
 
 

@@ -287,3 +287,28 @@ def divergences(results: list[RunResult], surface: surfaces.Surface) -> pd.DataF
             }
         )
     return pd.DataFrame(rows, columns=["run", "step", "loss", "gap"])
+
+
+def states(results: list[RunResult], surface: surfaces.Surface, coordinate: int) -> pd.DataFrame:
+    """Each run's internal state over time for one coordinate (moments, accumulators, buffers),
+    with the effective learning rate: columns run, step, quantity, value."""
+    frames_ = []
+    for r in results:
+        if not r.ok:
+            continue
+        traj = r.trajectory
+        rows = sample_steps(_last_row(r))[1:] - 1 if _last_row(r) > 0 else np.array([], int)
+        series = {
+            "lr_eff": traj.lr_eff[:, coordinate],
+            **{
+                name: value[:, coordinate] if value.ndim > 1 else value
+                for name, value in traj.state.items()
+            },
+        }
+        for name, values in series.items():
+            frames_.append(
+                pd.DataFrame(
+                    {"run": r.label, "step": rows + 1, "quantity": name, "value": values[rows]}
+                )
+            )
+    return _concat(frames_, ["run", "step", "quantity", "value"])

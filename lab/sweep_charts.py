@@ -265,6 +265,7 @@ def hyper_map_chart(map_df: pd.DataFrame, metric: Metric = "final") -> alt.Layer
         np.where(np.isfinite(value), "", "not reached" if metric == "steps_to_tol" else "no value"),
     )
     data["status"] = status
+    data["seam"] = value
     finite = value[np.isfinite(value) & (status == "")]
     logged = metric == "final" and len(finite) > 0 and bool((finite > 0).all())
     title = _TITLES[metric][0]
@@ -305,10 +306,14 @@ def hyper_map_chart(map_df: pd.DataFrame, metric: Metric = "final") -> alt.Layer
                 f"{field}:Q",
                 scale=shade,
                 title=title,
-                legend=alt.Legend(orient="right", gradientLength=260, format=".2~g"),
+                legend=alt.Legend(
+                    type="gradient", orient="right", gradientLength=260, format=".2~g"
+                ),
             ),
             # a stroke of the cell's own colour hides anti-alias seams between cells
-            stroke=alt.Stroke(f"{field}:Q", scale=shade, legend=None),
+            # (a copy of the field: the same field would merge into the colour legend, and a
+            # legend with two scales cannot be a gradient)
+            stroke=alt.Stroke("seam:Q", scale=shade, legend=None),
             tooltip=tips,
         )
     )
@@ -391,8 +396,8 @@ def _axis_scale(lo: pd.Series, hi: pd.Series, log: bool) -> alt.Scale:
 def basins_chart(basins_df: pd.DataFrame, surface: surfaces.Surface) -> alt.LayerChart:
     """Which minimum each start reaches (a colour per minimum), faded by the steps it takes.
 
-    Starts that reached no minimum are pale grey, diverged ones near-black; the minima are stars
-    in their basin's colour.
+    Starts that reached no minimum are pale grey, diverged ones near-black; the minima are
+    yellow stars, as on the landscape.
 
     Args:
         basins_df: :func:`lab.sweeps.basins` output.
@@ -456,13 +461,16 @@ def basins_chart(basins_df: pd.DataFrame, surface: surfaces.Surface) -> alt.Laye
     )
     minima = (
         alt.Chart(stars)
-        .mark_point(shape=STAR, size=420, filled=True, stroke="black", strokeWidth=1.2, opacity=1)
-        .encode(
-            x=alt.X("x:Q"),
-            y=alt.Y("y:Q"),
-            color=alt.Color("label:N", scale=colours, legend=None),
-            tooltip=[alt.Tooltip("label:N", title="minimum")],
+        .mark_point(
+            shape=STAR,
+            size=420,
+            filled=True,
+            fill="#FFD400",  # the landscape's star: a minimum looks the same in every tab
+            stroke="black",
+            strokeWidth=1.2,
+            opacity=1,
         )
+        .encode(x=alt.X("x:Q"), y=alt.Y("y:Q"), tooltip=[alt.Tooltip("label:N", title="minimum")])
     )
     run = basins_df.attrs.get("run")
     return alt.layer(cells, other, minima).properties(

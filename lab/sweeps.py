@@ -40,6 +40,9 @@ from .experiment import run as run_config
 Metric = Literal["final", "steps_to_tol"]
 METRICS = ("final", "steps_to_tol")
 MAX_SEEDS = 64
+# runs × steps of one batched call: the run loop records ~4 float arrays of (steps, runs, d), so
+# 10 million run-steps of a 2-D function hold ~0.7 GB at once (a 100 × 100 map of 500 steps is 5M)
+MAX_RUN_STEPS = 10_000_000
 BASIN_RADIUS = 0.05  # of the window's diagonal: "reached a minimum" means ending this close to it
 SWEEP_COLUMNS = ["run", "optimizer", "lr", "seed", "final", "steps_to_tol", "diverged"]
 SWEEP_COLUMNS += ["diverged_at"]
@@ -144,11 +147,13 @@ def lr_sweep(exp: Experiment, lrs: ArrayLike | None = None, seeds: int = 1) -> p
         label of each configuration that could not be built to its error.
 
     Raises:
-        ValueError: an invalid learning rate (named, with its index) or seed count.
+        ValueError: an invalid learning rate (named, with its index) or seed count, or more
+            than ``MAX_RUN_STEPS`` runs × steps per call.
     """
     lrs = _values(optimizers.hyperparams("sgd")[0], default_lrs() if lrs is None else lrs)
     seeds = _count(seeds, "seeds", low=1, high=MAX_SEEDS)
     surface, start, kwargs = _setup(exp)
+    _check_size(len(lrs) * seeds, exp.steps)
     x0 = _replicas(start, seeds, batch_ndim=1)
     lr_batch = lrs[:, None]  # (n_lr, 1): one learning rate per run of the batch
     frames_, errors = [], {}
@@ -206,7 +211,8 @@ def summarise_lr_sweep(df: pd.DataFrame) -> pd.DataFrame:
     columns += ["steps_median", "steps_lo", "steps_hi", "reached_frac", "diverged_frac"]
     columns += ["diverged_at"]
     if df.empty:
-        return pd.DataFrame(columns=columns)
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+        return empty.astype({"run": object, "optimizer": object, "seeds": int})
     data = df.assign(
         reached=df["steps_to_tol"].notna().astype(float),
         diverged=df["diverged"].astype(float),
@@ -312,7 +318,8 @@ def hyper_map(
     Raises:
         ValueError: unknown or non-numeric parameters, equal parameters, a value outside its
             valid range (named, with its index), an invalid combination (the optimizer's own
-            check, e.g. Nesterov with momentum 0); all before anything runs.
+            check, e.g. Nesterov with momentum 0), more than ``MAX_RUN_STEPS`` cells × seeds ×
+            steps; all before anything runs.
     """
     config, label = _pick(exp, run_index)
     specs = {s.name: s for s in optimizers.hyperparams(config.optimizer)}
@@ -326,6 +333,7 @@ def hyper_map(
         raise ValueError(f"x_param and y_param must differ; got {x_param!r} twice")
     xs, ys = _values(specs[x_param], x_values), _values(specs[y_param], y_values)
     seeds = _count(seeds, "seeds", low=1, high=MAX_SEEDS)
+    _check_size(len(xs) * len(ys) * seeds, exp.steps)
     opt = _build(config, **{x_param: xs[None, :, None], y_param: ys[:, None, None]})
     surface, start, kwargs = _setup(exp)
     traj = optimizers.run(opt, surface, _replicas(start, seeds, batch_ndim=2), exp.steps, **kwargs)
@@ -383,7 +391,7 @@ def basins(exp: Experiment, run_index: int, n: int = 40) -> pd.DataFrame:
         ``optimizer``, ``run`` and ``surface``.
 
     Raises:
-        ValueError: a 1-D function, or n outside [2, 400].
+        ValueError: a 1-D function, n outside [2, 400], or more than ``MAX_RUN_STEPS`` n² × steps.
     """
     config, label = _pick(exp, run_index)
     surface = exp.objective()
@@ -392,6 +400,7 @@ def basins(exp: Experiment, run_index: int, n: int = 40) -> pd.DataFrame:
             f"basins of attraction need a 2-D function; {surface.name!r} is {surface.dim}-D"
         )
     n = _count(n, "n", low=2, high=400)
+    _check_size(n * n, exp.steps)
     opt = _build(config)
     (x0, x1), (y0, y1) = surface.bounds
     xs = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
@@ -505,6 +514,14 @@ def _replicas(start: np.ndarray, seeds: int, batch_ndim: int) -> np.ndarray:
     if seeds == 1:
         return start
     return np.broadcast_to(start, (seeds,) + (1,) * batch_ndim + start.shape)
+
+
+def _check_size(runs: int, steps: int) -> None:
+    if runs * steps > MAX_RUN_STEPS:
+        raise ValueError(
+            f"runs × steps must stay below {MAX_RUN_STEPS:,} in one sweep; got "
+            f"{runs:,} × {steps:,} = {runs * steps:,} (use fewer values, seeds or steps)"
+        )
 
 
 def _build(config: RunConfig, **arrays: np.ndarray) -> optimizers.Optimizer:

@@ -8,6 +8,8 @@ from lab import experiment as ex
 from lab import figures, frames, lessons
 from lab.simulate import simulate
 
+from . import inspector
+
 TAB_KEY = "tab"
 CAPTIONS = {
     "Loss": "**f − f_min** (or f where there is no minimum) against step, one line per run; "
@@ -59,6 +61,12 @@ def render(exp: ex.Experiment) -> None:
         if not tab.open:
             continue
         with tab:
+            if view == "Inside a step":
+                inspector.inside_a_step(exp, chart_specs(exp, view))
+                continue
+            if view == "Equations":
+                inspector.equations_view(exp)
+                continue
             if view == "Trajectories":
                 st.latex(exp.objective().formula)
             if view in CAPTIONS:

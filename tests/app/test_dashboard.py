@@ -62,20 +62,33 @@ def test_default_page_compares_four_optimizers_on_rosenbrock():
     ]
     assert not at.error and not at.warning
     assert qp(at, "f") == ["rosenbrock"]
-    assert qp(at, "run") == ["sgd:lr=0.001", "momentum:lr=0.001", "rmsprop:lr=0.01",
-                                      "adam:lr=0.05"]  # fmt: skip
+    assert qp(at, "run") == ["sgd:lr=0.001", "momentum:lr=0.001", "rmsprop:lr=0.01", "adam:lr=0.05"]
 
 
 @pytest.mark.parametrize("view", figures.VIEWS)
 def test_every_tab_renders(view):
     at = app(tab=view)
     assert_clean(at)
-    expected_charts = {"Trajectories": 1, "Loss": 2, "Effective learning rate": 2, "Summary": 0}
+    expected_charts = {
+        "Trajectories": 1,
+        "Loss": 2,
+        "Effective learning rate": 2,
+        "Inside a step": 2,
+        "Equations": 0,
+        "Summary": 0,
+    }
     assert len(at.get("vega_lite_chart")) == expected_charts[view]
+    if view == "Equations":
+        assert len(at.latex) == 1 + 4  # the function and each optimizer's rule
+        assert any(r"\hat m_t" in latex.value for latex in at.latex)  # Adam's bias correction
     if view == "Summary":
         table = at.dataframe[0].value
-        assert list(table["run"]) == ["SGD lr=0.001", "Momentum lr=0.001", "RMSProp lr=0.01",
-                                      "Adam lr=0.05"]  # fmt: skip
+        assert list(table["run"]) == [
+            "SGD lr=0.001",
+            "Momentum lr=0.001",
+            "RMSProp lr=0.01",
+            "Adam lr=0.05",
+        ]
         downloads = [b.label for b in at.get("download_button")]
         assert downloads == ["Every step (CSV)", "Summary (CSV)", "Setup (JSON)"]
 
@@ -105,7 +118,12 @@ def test_runs_can_be_added_duplicated_and_removed():
     at.button(key="dup.3").click().run()  # duplicate Adam
     assert_clean(at)
     assert [e.label for e in at.expander if e.label[0].isdigit()] == [
-        "1. SGD", "2. Momentum", "3. RMSProp", "4. Adam", "5. Adam"]  # fmt: skip
+        "1. SGD",
+        "2. Momentum",
+        "3. RMSProp",
+        "4. Adam",
+        "5. Adam",
+    ]
     assert qp(at, "run")[-2:] == ["adam:lr=0.05", "adam:lr=0.05"]
     at.button[-1].click().run()  # "Add an optimizer"
     assert len(qp(at, "run")) == 6
@@ -134,9 +152,17 @@ def test_a_diverging_run_is_flagged_and_still_drawn():
 
 
 def test_a_shared_link_reopens_the_same_view():
-    query = {"f": "ravine", "fp": "kappa=50", "x0": "-3,1.5", "steps": "120", "noise": "0.5",
-             "seed": "4", "lrs": "cosine:min_factor=0.1", "run": ["nesterov:lr=0.01",
-             "adam:lr=0.1,beta1=0.8"], "tab": "Loss"}  # fmt: skip
+    query = {
+        "f": "ravine",
+        "fp": "kappa=50",
+        "x0": "-3,1.5",
+        "steps": "120",
+        "noise": "0.5",
+        "seed": "4",
+        "lrs": "cosine:min_factor=0.1",
+        "run": ["nesterov:lr=0.01", "adam:lr=0.1,beta1=0.8"],
+        "tab": "Loss",
+    }
     at = app(**query)
     assert_clean(at)
     assert not at.warning

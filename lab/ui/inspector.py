@@ -1,0 +1,103 @@
+"""The "Inside a step" and "Equations" views: the update rule with one step's numbers in it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lab import equations
+from lab import experiment as ex
+from lab.simulate import RunResult, simulate
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def results(exp: ex.Experiment) -> list[RunResult]:
+    return simulate(exp)
+
+
+@st.fragment
+def inside_a_step(exp: ex.Experiment, state_specs: list[dict]) -> None:
+    """A step slider and, for each run, that step's numbers as a table and in the equations.
+
+    A fragment: moving the slider reruns only this view.
+    """
+    runs = [r for r in results(exp) if r.ok]
+    if not runs:
+        st.info("No run to inspect.")
+        return
+    surface = exp.objective()
+    last = max(
+        r.trajectory.steps if r.trajectory.diverged_at is None else r.trajectory.diverged_at
+        for r in runs
+    )
+    left, right = st.columns([3, 1])
+    step = left.slider(
+        "Step t",
+        min_value=1,
+        max_value=max(last, 1),
+        value=1,
+        key="inspect_step",
+        disabled=last <= 1,
+    )
+    axes = list(surface.axis_names)
+    axis = (
+        right.radio("Parameter", axes, horizontal=True, key="inspect_axis")
+        if len(axes) > 1
+        else axes[0]
+    )
+    i = axes.index(axis)
+    columns = st.columns(2)
+    for k, r in enumerate(runs):
+        with columns[k % 2], st.container(border=True):
+            st.markdown(f"**{r.label}**")
+            traj = r.trajectory
+            stop = traj.steps if traj.diverged_at is None else traj.diverged_at
+            if step > stop:
+                st.caption(f"Stopped at step {stop} (diverged).")
+                continue
+            values = equations.step_values(r.config, traj, step, i)
+            st.dataframe(_table(values, list(traj.state)), hide_index=True, width="stretch")
+            st.latex(equations.step_latex(r.config, values))
+    st.markdown(
+        f"**Internal state over time** (parameter {axes[0] if len(axes) == 1 else 'x, then y'})"
+    )
+    for spec in state_specs:
+        st.vega_lite_chart(spec, width="stretch")
+
+
+def _table(values: equations.Values, state_names: list[str]) -> pd.DataFrame:
+    rows = [("gradient g_t", values["g"]), ("θ before", values["theta_prev"])]
+    for name in state_names:
+        rows.append((f"{name} before", values[f"{name}_prev"]))
+        rows.append((f"{name} after", values[name]))
+    rows += [
+        ("effective learning rate", values["lr_eff"]),
+        ("update Δθ", values["update"]),
+        ("θ after", values["theta"]),
+    ]
+    return pd.DataFrame(rows, columns=["quantity", "value"])
+
+
+def equations_view(exp: ex.Experiment) -> None:
+    """Each optimizer's rule with its hyperparameters, and what the library follows."""
+    surface = exp.objective()
+    st.markdown(f"**The function**: {surface.title}. {surface.lesson}")
+    st.latex(surface.formula)
+    seen = set()
+    for label, config in zip(exp.labels(), exp.runs, strict=True):
+        if config in seen:
+            continue
+        seen.add(config)
+        with st.container(border=True):
+            st.markdown(f"#### {label}")
+            st.latex(equations.rule_latex(config))
+            header = "| symbol | hyperparameter | value | meaning |\n|---|---|---|---|\n"
+            rows = [_row(r) for r in equations.hyperparameter_rows(config)]
+            table = header + "\n".join(rows)
+            st.markdown(table)
+            st.caption(equations.LIBRARY_NOTES[config.optimizer])
+
+
+def _row(row: dict) -> str:
+    symbol = "$" + row["symbol"] + "$" if row["symbol"] else "—"
+    return f"| {symbol} | `{row['name']}` | {row['value']} | {row['meaning']} |"
