@@ -69,9 +69,9 @@ def test_surface_grid_and_contours_cover_the_window():
 def test_every_view_builds_specs_with_their_data(surface, view):
     exp = ex.Experiment(surface=surface, steps=100)
     specs = figures.chart_specs(exp, figures.tables(exp), figures.landscape(exp), view)
-    assert len(specs) == {"Summary": 0, "Trajectories": 1 if surface != "parabola" else 2}.get(
-        view, 2
-    )
+    dim = exp.objective().dim
+    expected = {"Trajectories": 3 - dim, "Inside a step": dim, "Equations": 0, "Summary": 0}
+    assert len(specs) == expected.get(view, 2)
     for spec in specs:
         names = set(spec["datasets"])
         assert names and all(len(spec["datasets"][n]) >= 0 for n in names)
