@@ -84,7 +84,12 @@ def landscape(grid: pd.DataFrame, lines: pd.DataFrame, surface: surfaces.Surface
     dx, dy = (x1 - x0) / frames.GRID, (y1 - y0) / frames.GRID
     heat = (
         alt.Chart(grid)
-        .transform_calculate(x2=f"datum.x + {dx!r}", y2=f"datum.y + {dy!r}")
+        .transform_calculate(
+            x2=f"datum.x + {dx!r}",
+            y2=f"datum.y + {dy!r}",
+            cx=f"datum.x + {dx / 2!r}",
+            cy=f"datum.y + {dy / 2!r}",
+        )
         # a stroke of the cell's own colour hides anti-alias seams between cells
         .mark_rect(strokeWidth=0.5, opacity=0.85)
         .encode(
@@ -101,6 +106,7 @@ def landscape(grid: pd.DataFrame, lines: pd.DataFrame, surface: surfaces.Surface
             stroke=alt.Stroke("colour:Q", scale=shade, legend=None),
             tooltip=[alt.Tooltip("f:Q", format=".4g")],
         )
+        .add_params(alt.selection_point(name=PICK, on="click", fields=["cx", "cy"]))
     )
     iso = (
         alt.Chart(lines)
@@ -108,6 +114,10 @@ def landscape(grid: pd.DataFrame, lines: pd.DataFrame, surface: surfaces.Surface
         .encode(x=x, y=y, detail="line:N", order="order:Q")
     )
     return alt.layer(heat, iso)
+
+
+PLAYBACK = "step_shown"  # the Vega-Lite parameter behind the playback slider
+PICK = "pick_start"  # the click selection that moves the start
 
 
 def trajectory_map(
@@ -118,12 +128,23 @@ def trajectory_map(
     labels: list[str],
     start: tuple[float, ...],
 ) -> alt.LayerChart:
-    """Each run's path in step order over the landscape, with the start and known minima."""
+    """Each run's path in step order over the landscape, with the start and known minima.
+
+    A slider under the chart (a Vega-Lite parameter, so it moves in the browser without a
+    rerun) plays the race back: paths are drawn up to its step, a diamond marks each run's
+    position there. Clicking the map selects a cell (the ``pick_start`` selection).
+    """
     colour = _run_colour(labels)
+    quiet = _run_colour(labels, legend=False)
     xs, ys = surface.axis_names
-    base = alt.Chart(paths).encode(
-        x=alt.X(f"{xs}:Q"), y=alt.Y(f"{ys}:Q"), order="step:Q", detail="run:N"
+    last = int(paths["step"].max()) if len(paths) else 0
+    shown = alt.param(
+        name=PLAYBACK,
+        value=last,
+        bind=alt.binding_range(min=0, max=max(last, 1), step=1, name="Playback: step "),
     )
+    upto = alt.Chart(paths).transform_filter(f"datum.step <= {PLAYBACK}")
+    base = upto.encode(x=alt.X(f"{xs}:Q"), y=alt.Y(f"{ys}:Q"), order="step:Q", detail="run:N")
     tips = [
         "run:N",
         "step:Q",
@@ -133,23 +154,20 @@ def trajectory_map(
     ]
     halo = base.mark_line(color="white", strokeWidth=5.5, opacity=0.8, clip=True)
     line = base.mark_line(strokeWidth=2.6, clip=True).encode(color=colour)
-    quiet = _run_colour(labels, legend=False)
     dots = base.mark_circle(size=28, clip=True).encode(color=quiet, tooltip=tips)
-    ends = (
-        alt.Chart(paths)
-        .transform_window(
+    now = (
+        upto.transform_window(
             rank="rank()", sort=[alt.SortField("step", order="descending")], groupby=["run"]
         )
         .transform_filter("datum.rank == 1")
         .mark_point(
-            shape="diamond", size=220, filled=True, stroke="white", strokeWidth=1.5, clip=True
+            shape="diamond", size=260, filled=True, stroke="white", strokeWidth=1.5, clip=True
         )
         .encode(x=f"{xs}:Q", y=f"{ys}:Q", color=quiet, tooltip=tips)
     )
     marks = markers(surface, start)
-    return alt.layer(landscape(grid, lines, surface), halo, line, dots, ends, marks).properties(
-        height=HEIGHT, width="container"
-    )
+    chart = alt.layer(landscape(grid, lines, surface), halo, line, dots, now, marks)
+    return chart.add_params(shown).properties(height=HEIGHT, width="container")
 
 
 def markers(surface: surfaces.Surface, start: tuple[float, ...]) -> alt.LayerChart:

@@ -128,8 +128,9 @@ def lr_sweep(exp: Experiment, lrs: ArrayLike | None = None, seeds: int = 1) -> p
     """Run every configuration of ``exp`` at each learning rate in ``lrs``, ``seeds`` times.
 
     One batched :func:`optimizers.run` call per configuration: ``lr`` is an array over the batch
-    and, with ``seeds`` > 1, the start is replicated along a further batch axis, so each replica
-    draws its own gradient noise and mini-batches from the one generator seeded by ``exp.seed``.
+    and, with ``seeds`` > 1, the start is replicated along a further batch axis. Every run of the
+    batch (each rate and replica) draws its own gradient noise and mini-batches from the one
+    generator seeded by ``exp.seed``, so the rates do not share noise draws.
     The other hyperparameters, the schedule, the start, the noise and the step count are the
     experiment's. Without noise and with a deterministic objective the replicas are identical.
 
@@ -150,7 +151,8 @@ def lr_sweep(exp: Experiment, lrs: ArrayLike | None = None, seeds: int = 1) -> p
         ValueError: an invalid learning rate (named, with its index) or seed count, or more
             than ``MAX_RUN_STEPS`` runs × steps per call.
     """
-    lrs = _values(optimizers.hyperparams("sgd")[0], default_lrs() if lrs is None else lrs)
+    lr_spec = {s.name: s for s in optimizers.hyperparams("sgd")}["lr"]  # [0, inf) for every one
+    lrs = _values(lr_spec, default_lrs() if lrs is None else lrs)
     seeds = _count(seeds, "seeds", low=1, high=MAX_SEEDS)
     surface, start, kwargs = _setup(exp)
     _check_size(len(lrs) * seeds, exp.steps)

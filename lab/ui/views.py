@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
+from lab import charts, figures, frames, lessons
 from lab import experiment as ex
-from lab import figures, frames, lessons
 from lab.simulate import simulate
 
 from . import inspector
 
 TAB_KEY = "tab"
+MAP_KEY = "trajectory_map"
 CAPTIONS = {
     "Loss": "**f − f_min** (or f where there is no minimum) against step, one line per run; "
     "below it, the **gradient norm ‖∇f‖** at the point each step started from.",
@@ -71,12 +74,32 @@ def render(exp: ex.Experiment) -> None:
                 st.latex(exp.objective().formula)
             if view in CAPTIONS:
                 st.markdown(CAPTIONS[view])
+            if view == "Trajectories" and exp.objective().dim == 2:
+                (spec,) = chart_specs(exp, view)
+                st.vega_lite_chart(
+                    spec,
+                    width="stretch",
+                    key=MAP_KEY,
+                    selection_mode=charts.PICK,
+                    on_select=functools.partial(_move_start, exp.surface),
+                )
+                st.caption(
+                    "Click the map to start there. Drag the playback slider to replay the race. "
+                    "Ring: start. Star: a known minimum. Diamond: each run's position."
+                )
+                continue
             for spec in chart_specs(exp, view):
                 st.vega_lite_chart(spec, width="stretch")
-            if view == "Trajectories" and exp.objective().dim == 2:
-                st.caption("Ring: start. Star: a known minimum. Diamond: where each run ended.")
             if view == "Summary":
                 _summary(exp, data)
+
+
+def _move_start(surface: str) -> None:
+    """A click on the map: start from the clicked cell's centre (rounded to 3 digits)."""
+    picked = st.session_state[MAP_KEY].selection.get(charts.PICK) or []
+    if picked and {"cx", "cy"} <= picked[0].keys():
+        for i, key in enumerate(("cx", "cy")):
+            st.session_state[f"x0.{surface}.{i}"] = float(f"{picked[0][key]:.3g}")
 
 
 def _summary(exp: ex.Experiment, data: dict) -> None:
