@@ -19,6 +19,7 @@ VIEWS = (
     "Effective learning rate",
     "Inside a step",
     "Equations",
+    "Sweep",
     "Summary",
 )
 

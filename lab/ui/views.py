@@ -10,7 +10,7 @@ from lab import charts, figures, frames, lessons
 from lab import experiment as ex
 from lab.simulate import simulate
 
-from . import inspector
+from . import inspector, sweep_view
 
 TAB_KEY = "tab"
 MAP_KEY = "trajectory_map"
@@ -69,6 +69,9 @@ def render(exp: ex.Experiment) -> None:
                 continue
             if view == "Equations":
                 inspector.equations_view(exp)
+                continue
+            if view == "Sweep":
+                sweep_view.render(exp)
                 continue
             if view == "Trajectories":
                 st.latex(exp.objective().formula)

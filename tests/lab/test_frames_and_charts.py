@@ -70,7 +70,13 @@ def test_every_view_builds_specs_with_their_data(surface, view):
     exp = ex.Experiment(surface=surface, steps=100)
     specs = figures.chart_specs(exp, figures.tables(exp), figures.landscape(exp), view)
     dim = exp.objective().dim
-    expected = {"Trajectories": 3 - dim, "Inside a step": dim, "Equations": 0, "Summary": 0}
+    expected = {
+        "Trajectories": 3 - dim,
+        "Inside a step": dim,
+        "Equations": 0,
+        "Sweep": 0,
+        "Summary": 0,
+    }
     assert len(specs) == expected.get(view, 2)
     for spec in specs:
         names = set(spec["datasets"])

@@ -1,0 +1,198 @@
+"""The Sweep view: learning-rate sensitivity, a two-hyperparameter map and basins of attraction.
+
+A fragment: its own controls rerun only this view. Every sweep is one batched run per
+configuration, memoised across sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import optimizers
+from lab import charts, sweep_charts, sweeps
+from lab import experiment as ex
+
+from . import sidebar
+
+METRIC_NAMES = {"final": "final f − f_min", "steps_to_tol": "steps to the tolerance"}
+LR_CHOICES = sorted({*sidebar.LR_GRID, 1e-6})
+
+
+@st.cache_data(max_entries=32, show_spinner="Sweeping learning rates…")
+def _lr_sweep(exp: ex.Experiment, low: float, high: float, n: int, seeds: int) -> pd.DataFrame:
+    return sweeps.lr_sweep(exp, np.geomspace(low, high, n), seeds=seeds)
+
+
+@st.cache_data(max_entries=16, show_spinner="Computing the map…")
+def _map(exp: ex.Experiment, run_index: int, y_param: str, n: int, seeds: int) -> pd.DataFrame:
+    axes = sweeps.map_axes(exp.runs[run_index].optimizer, n=n)
+    y_values = (
+        axes.y_values if y_param == axes.y_param else _partner_grid(exp, run_index, y_param, n)
+    )
+    return sweeps.hyper_map(exp, run_index, "lr", axes.x_values, y_param, y_values, seeds=seeds)
+
+
+@st.cache_data(max_entries=16, show_spinner="Mapping basins…")
+def _basins(exp: ex.Experiment, run_index: int, n: int) -> pd.DataFrame:
+    return sweeps.basins(exp, run_index, n=n)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _lr_spec(exp: ex.Experiment, sweep: tuple, metric: str) -> dict:
+    table = _lr_sweep(exp, *sweep)
+    chart = sweep_charts.lr_sensitivity_chart(
+        sweeps.summarise_lr_sweep(table), sweeps.best_lrs(table, metric), exp.labels(), metric
+    )
+    return charts.to_spec(charts.styled(chart))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _map_spec(exp: ex.Experiment, grid: tuple, metric: str) -> dict:
+    return charts.to_spec(charts.styled(sweep_charts.hyper_map_chart(_map(exp, *grid), metric)))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _basins_spec(exp: ex.Experiment, run_index: int, n: int) -> dict:
+    chart = sweep_charts.basins_chart(_basins(exp, run_index, n), exp.objective())
+    return charts.to_spec(charts.styled(chart))
+
+
+def _partner_grid(exp: ex.Experiment, run_index: int, name: str, n: int) -> np.ndarray:
+    spec = next(s for s in optimizers.hyperparams(exp.runs[run_index].optimizer) if s.name == name)
+    low, high = spec.ui_range or (spec.low, 1.0)
+    high = min(high, 0.99) if spec.high == 1.0 else high
+    return np.geomspace(max(low, 1e-8), high, n) if spec.log else np.linspace(low, high, n)
+
+
+@st.fragment
+def render(exp: ex.Experiment) -> None:
+    labels = exp.labels()
+    st.markdown(
+        "**Which learning rate?** Each optimizer runs the current setup at every learning rate "
+        "of the grid at once. Diverged runs are marked ✕, not drawn as a huge loss; a ring marks "
+        "each optimizer's best rate."
+    )
+    cols = st.columns(5)
+    low = cols[0].select_slider(
+        "Smallest η", LR_CHOICES, value=1e-5, format_func=_fmt, key="sweep_low"
+    )
+    high = cols[1].select_slider(
+        "Largest η", LR_CHOICES, value=10.0, format_func=_fmt, key="sweep_high"
+    )
+    n = cols[2].select_slider("Grid points", [10, 15, 25, 40, 60, 100], value=25, key="sweep_n")
+    metric = cols[3].radio(
+        "Measure", list(METRIC_NAMES), format_func=METRIC_NAMES.get, key="sweep_metric"
+    )
+    seeds = cols[4].number_input(
+        "Seeds",
+        min_value=1,
+        max_value=sweeps.MAX_SEEDS,
+        value=1,
+        key="sweep_seeds",
+        help="Average over independent noise draws and show the "
+        "spread (only differs with noise or mini-batches).",
+    )
+    if low >= high:
+        st.error(f"The smallest learning rate ({low:g}) must be below the largest ({high:g}).")
+        return
+    try:
+        sweep = (low, high, n, int(seeds))
+        table = _lr_sweep(exp, *sweep)
+    except ValueError as err:
+        st.error(str(err))
+        return
+    best = sweeps.best_lrs(table, metric)
+    st.vega_lite_chart(_lr_spec(exp, sweep, metric), width="stretch")
+    left, middle, right = st.columns([2, 1, 1])
+    left.markdown(
+        "Best learning rate: "
+        + "; ".join(
+            f"**{label}** {_fmt(lr) if lr else 'none (all diverged)'}" for label, lr in best.items()
+        )
+    )
+    middle.button(
+        "Fair comparison: each at its best η",
+        on_click=_fair,
+        args=(exp, best),
+        type="primary",
+        width="stretch",
+        help="Sets every optimizer to its best learning rate and opens Trajectories.",
+    )
+    right.download_button(
+        "Sweep (CSV)",
+        sweeps.sweep_csv(table),
+        "optimizer-lab-lr-sweep.csv",
+        mime="text/csv",
+        on_click="ignore",
+        width="stretch",
+    )
+
+    st.divider()
+    st.markdown(
+        "**Map of two hyperparameters**: one optimizer over a grid of learning rate × a second "
+        "hyperparameter, coloured by the measure; diverged cells are orange."
+    )
+    cols = st.columns(3)
+    index = cols[0].selectbox(
+        "Optimizer", range(len(exp.runs)), format_func=labels.__getitem__, key="map_run"
+    )
+    name = exp.runs[index].optimizer
+    numeric = [s.name for s in optimizers.hyperparams(name) if s.kind is float and s.name != "lr"]
+    default = sweeps.map_axes(name, n=2).y_param
+    y_param = cols[1].selectbox(
+        "Against η", numeric, index=numeric.index(default), key=f"map_param.{name}"
+    )
+    size = cols[2].select_slider("Cells per side", [20, 30, 40, 60, 100], value=40, key="map_n")
+    try:
+        grid_args = (index, y_param, size, int(seeds))
+        grid = _map(exp, *grid_args)
+    except ValueError as err:
+        st.error(str(err))
+    else:
+        st.vega_lite_chart(_map_spec(exp, grid_args, metric), width="stretch")
+        st.download_button(
+            "Map (CSV)",
+            sweeps.sweep_csv(grid),
+            "optimizer-lab-map.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+
+    if exp.objective().dim != 2:
+        return
+    st.divider()
+    st.markdown(
+        "**Basins of attraction**: from every start on a grid, which minimum the optimizer "
+        "reaches (lighter: more steps), or whether it got stuck or diverged."
+    )
+    cols = st.columns(2)
+    index = cols[0].selectbox(
+        "Optimizer ", range(len(exp.runs)), format_func=labels.__getitem__, key="basin_run"
+    )
+    size = cols[1].select_slider("Starts per side", [20, 30, 40, 60], value=30, key="basin_n")
+    try:
+        starts = _basins(exp, index, size)
+    except ValueError as err:
+        st.error(str(err))
+        return
+    st.vega_lite_chart(_basins_spec(exp, index, size), width="stretch")
+    st.download_button(
+        "Basins (CSV)",
+        sweeps.sweep_csv(starts),
+        "optimizer-lab-basins.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+
+
+def _fair(exp: ex.Experiment, best: dict[str, float | None]) -> None:
+    sidebar.load(replace(exp, runs=sweeps.fair_runs(exp, best)))
+    st.session_state["tab"] = "Trajectories"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
