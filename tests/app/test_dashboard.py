@@ -75,6 +75,7 @@ def test_every_tab_renders(view):
         "Effective learning rate": 2,
         "Inside a step": 2,
         "Equations": 0,
+        "Sweep": 3,
         "Summary": 0,
     }
     assert len(at.get("vega_lite_chart")) == expected_charts[view]
