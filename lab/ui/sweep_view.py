@@ -19,6 +19,7 @@ from lab import experiment as ex
 from . import sidebar
 
 METRIC_NAMES = {"final": "final f − f_min", "steps_to_tol": "steps to the tolerance"}
+FULL_RERUN = "sweep_full_rerun"
 LR_CHOICES = sorted({*sidebar.LR_GRID, 1e-6})
 
 
@@ -70,6 +71,8 @@ def _partner_grid(exp: ex.Experiment, run_index: int, name: str, n: int) -> np.n
 
 @st.fragment
 def render(exp: ex.Experiment) -> None:
+    if st.session_state.pop(FULL_RERUN, False):  # the fair comparison changed the whole page
+        st.rerun(scope="app")
     labels = exp.labels()
     st.markdown(
         "**Which learning rate?** Each optimizer runs the current setup at every learning rate "
@@ -192,6 +195,7 @@ def render(exp: ex.Experiment) -> None:
 def _fair(exp: ex.Experiment, best: dict[str, float | None]) -> None:
     sidebar.load(replace(exp, runs=sweeps.fair_runs(exp, best)))
     st.session_state["tab"] = "Trajectories"
+    st.session_state[FULL_RERUN] = True  # a callback inside a fragment reruns only the fragment
 
 
 def _fmt(value: float) -> str:
