@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 CHART = '[data-testid="stVegaLiteChart"]'
 TABS = ("Trajectories", "Loss", "Effective learning rate", "Summary")
+SHOTS = {"Loss": "loss", "Effective learning rate": "learning_rate", "Summary": "summary"}
 DOWNLOADS = ("Every step (CSV)", "Summary (CSV)", "Setup (JSON)")
 # Charts per tab on the default 2-D function (Rosenbrock).
 CHARTS_PER_TAB = {"Trajectories": 1, "Loss": 2, "Effective learning rate": 2, "Summary": 0}
@@ -25,19 +27,19 @@ HOSTILE_QUERY = [
 ]
 
 # For every chart inside ``root``: was something drawn? With the SVG renderer, count mark paths
-# that have real geometry; with the canvas renderer, the canvas must have a size.
+# that have real geometry; with the canvas renderer, count the painted (non-transparent) pixels.
 _DRAWN_JS = """
 root => [...root.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(chart => {
   const box = chart.getBoundingClientRect();
-  const canvas = chart.querySelector('canvas');
   const marks = [...chart.querySelectorAll('svg .role-mark path, svg .role-mark line')]
     .filter(el => el.tagName === 'line' || (el.getAttribute('d') || '').length > 10).length;
-  return {
-    width: box.width,
-    height: box.height,
-    marks: marks,
-    canvas: canvas ? canvas.width * canvas.height : 0,
-  };
+  let painted = 0;
+  const canvas = chart.querySelector('canvas');
+  if (canvas && canvas.width && canvas.height) {
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) painted++;
+  }
+  return {width: box.width, height: box.height, marks: marks, painted: painted};
 })
 """
 
@@ -63,7 +65,7 @@ def assert_charts_drawn(page: Page, expected: int) -> None:
     expect(panel.locator(CHART)).to_have_count(expected)
     for i, chart in enumerate(panel.evaluate(_DRAWN_JS)):
         assert chart["width"] > 300 and chart["height"] > 150, f"chart {i} is tiny: {chart}"
-        assert chart["marks"] > 0 or chart["canvas"] > 0, f"chart {i} has nothing drawn: {chart}"
+        assert chart["marks"] > 0 or chart["painted"] > 0, f"chart {i} has nothing drawn: {chart}"
 
 
 def optimizer_titles(page: Page) -> list[str]:
@@ -130,9 +132,10 @@ def test_default_page_draws_trajectories(
 
 def test_each_tab_draws(page, app_url, wait_for_app, assert_no_exception, screenshot):
     load(page, app_url, wait_for_app, assert_no_exception)
-    shots = {"Loss": "loss", "Effective learning rate": "learning_rate", "Summary": "summary"}
+    names = page.get_by_role("tab").all_inner_texts()
+    assert names[: len(TABS) - 1] == list(TABS[:-1]) and names[-1] == TABS[-1], names
 
-    for name in TABS[1:]:
+    for name in names[1:]:
         page.get_by_role("tab", name=name, exact=True).click()
         # the tab is bound to the URL: wait for its rerun, not just for the click
         page.wait_for_function(
@@ -141,14 +144,15 @@ def test_each_tab_draws(page, app_url, wait_for_app, assert_no_exception, screen
         wait_for_app(page)
         assert_no_exception(page)
         expect_tab_selected(page, name)
-        assert_charts_drawn(page, CHARTS_PER_TAB[name])
+        if name in CHARTS_PER_TAB:  # the tabs this file knows; newer ones only have to work
+            assert_charts_drawn(page, CHARTS_PER_TAB[name])
         if name == "Summary":
             panel = open_panel(page)
             expect(panel.locator('[data-testid="stDataFrame"]')).to_have_count(1)
             expect(panel.locator('[data-testid="stDataFrame"]')).to_be_visible()
             for label in DOWNLOADS:
                 expect(panel.get_by_role("button", name=label, exact=True)).to_be_visible()
-        full_screenshot(page, screenshot, shots[name])
+        full_screenshot(page, screenshot, SHOTS.get(name) or re.sub(r"\W+", "_", name.lower()))
 
 
 def test_choosing_a_function_updates_the_url(
@@ -176,10 +180,11 @@ def test_shared_link_reopens_its_view(page, app_url, wait_for_app, assert_no_exc
     expect(page.get_by_label("Steps", exact=True)).to_have_value("200")
     assert optimizer_titles(page) == ["1. Adam", "2. SGD"]
     expect(warnings(page)).to_have_count(0)
+    assert query(page)["run"] == ["adam:lr=0.05", "sgd:lr=0.01"]
     assert_charts_drawn(page, CHARTS_PER_TAB["Loss"])
-    # the app writes the link back unchanged in meaning: same function, runs and tab
-    expect(page).to_have_url(re.compile(r"[?&]f=himmelblau(&|$)"))
-    expect(page).to_have_url(re.compile(r"[?&]tab=Loss(&|$)"))
+    # the app writes the link back with the same function and tab
+    assert query(page)["f"] == ["himmelblau"]
+    assert query(page)["tab"] == ["Loss"]
     full_screenshot(page, screenshot, "shared_link")
 
 
@@ -200,6 +205,24 @@ def test_hostile_link_falls_back_with_warnings(
     assert_charts_drawn(page, CHARTS_PER_TAB["Trajectories"])
     assert optimizer_titles(page) == ["1. Adam"]
     full_screenshot(page, screenshot, "hostile_link")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app bug: dashboard.py shows link warnings with st.warning(f'Link: {warning}'), so "
+    "the link's own values are rendered as Markdown: `__import__` loses its underscores and a "
+    "link can put a clickable external link inside the app's warning",
+)
+def test_link_warnings_show_values_verbatim(page, app_url, wait_for_app, assert_no_exception):
+    phishing = "[Log in again](https://example.com/phish)"
+    url = app_url + "/?" + urlencode([("f", phishing), ("steps", "__import__('os')")])
+    load(page, url, wait_for_app, assert_no_exception)
+
+    link_warnings = warnings(page).filter(has_text=re.compile(r"^\s*Link:"))
+    expect(link_warnings).to_have_count(2)
+    # plain asserts, not expect(): the page has settled, and this test fails until the fix
+    assert link_warnings.locator("a").count() == 0, "a link in the query became a link on the page"
+    assert link_warnings.filter(has_text="__import__('os')").count() == 1
 
 
 def test_add_an_optimizer(page, app_url, wait_for_app, assert_no_exception, screenshot):
