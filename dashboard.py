@@ -6,7 +6,7 @@ experiment, the URL mirrors it, the views draw it.
 
 import streamlit as st
 
-from lab.ui import links, sidebar, style, views
+from lab.ui import links, sidebar, style, text, views
 
 st.set_page_config(page_title="Optimizer Lab", page_icon="📉", layout="wide")
 style.apply()
@@ -16,7 +16,7 @@ st.caption(
     "torch.optim step for step. The link in your address bar reopens exactly this view."
 )
 for warning in links.load_once():
-    st.warning(f"Link: {warning}")
+    st.warning(f"Link: {text.plain(warning)}")
 experiment = sidebar.render(st.session_state["base"], st.session_state["hidden"])
 links.save(experiment)
 views.render(experiment)

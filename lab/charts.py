@@ -17,9 +17,11 @@ from . import frames
 
 # Okabe–Ito and Tableau colours: distinguishable for colour-blind viewers, dark enough for a
 # projector on a pale background.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
-PALETTE += ["#000000", "#8C564B", "#7F7F7F", "#B8860B", "#6A3D9A", "#17BECF"]
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#56B4E9"]
+PALETTE += ["#E69F00", "#8C564B", "#6A3D9A", "#7F7F7F", "#B8860B", "#17BECF"]
+INK = "#1F2430"  # axis and legend text: dark enough for a projector
 HEIGHT = 560
+LOG_AXIS = alt.Axis(format="~e")  # 1e-8 … 1e+2: one label style along a log axis
 FONT = 15
 
 
@@ -56,9 +58,21 @@ def run_colours(labels: list[str]) -> alt.Scale:
 def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Projector-sized fonts and a legend under the chart."""
     return (
-        chart.configure_axis(labelFontSize=FONT - 1, titleFontSize=FONT, gridOpacity=0.5)
+        chart.configure_axis(
+            labelFontSize=FONT - 1,
+            titleFontSize=FONT,
+            labelColor=INK,
+            titleColor=INK,
+            gridOpacity=0.5,
+            labelOverlap="greedy",
+        )
         .configure_legend(
-            labelFontSize=FONT - 1, titleFontSize=FONT, labelLimit=360, symbolSize=200
+            labelFontSize=FONT - 1,
+            titleFontSize=FONT,
+            labelColor=INK,
+            titleColor=INK,
+            labelLimit=360,
+            symbolSize=200,
         )
         .configure_title(fontSize=FONT + 2, anchor="start")
         .configure_view(strokeWidth=0)
@@ -254,7 +268,12 @@ def loss_chart(
     """f − f_min (or f) against step, log axis where defined; ✕ where a run diverged."""
     logged = surface.f_min is not None
     field, title = ("gap", "f − f_min") if logged else ("loss", "f")
-    y = alt.Y(f"{field}:Q", title=title, scale=alt.Scale(type="log") if logged else alt.Scale())
+    y = alt.Y(
+        f"{field}:Q",
+        title=title,
+        scale=alt.Scale(type="log") if logged else alt.Scale(),
+        axis=alt.Axis(format="~e") if logged else alt.Axis(),
+    )
     base = alt.Chart(losses).encode(x=alt.X("step:Q", title="step"), y=y, color=_run_colour(labels))
     line = base.mark_line(strokeWidth=2.6).encode(
         tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".4g")]
@@ -283,7 +302,7 @@ def grad_norm_chart(losses: pd.DataFrame, labels: list[str]) -> alt.Chart:
         .mark_line(strokeWidth=2.2)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y("grad_norm:Q", title="‖∇f‖", scale=alt.Scale(type="log")),
+            y=alt.Y("grad_norm:Q", title="‖∇f‖", scale=alt.Scale(type="log"), axis=LOG_AXIS),
             color=_run_colour(labels),
             tooltip=["run:N", "step:Q", alt.Tooltip("grad_norm:Q", format=".4g")],
         )
@@ -301,7 +320,12 @@ def lr_chart(rates: pd.DataFrame, labels: list[str]) -> alt.LayerChart:
         .mark_line(strokeWidth=2.4)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y("lr_eff:Q", title="effective learning rate", scale=alt.Scale(type="log")),
+            y=alt.Y(
+                "lr_eff:Q",
+                title="effective learning rate",
+                scale=alt.Scale(type="log"),
+                axis=LOG_AXIS,
+            ),
             color=colour,
             strokeDash=dash,
             detail="parameter:N",
@@ -351,7 +375,7 @@ def gain_chart(rates: pd.DataFrame, labels: list[str]) -> alt.Chart:
     )
 
 
-def state_chart(states: pd.DataFrame, labels: list[str]) -> alt.Chart:
+def state_chart(states: pd.DataFrame, labels: list[str], title: str = "") -> alt.Chart:
     """The optimizer's internal state over time (|value| on a log axis), one line per run and
     quantity: moments, accumulators, momentum buffers, and the effective learning rate."""
     data = states.assign(magnitude=states["value"].abs())
@@ -361,11 +385,11 @@ def state_chart(states: pd.DataFrame, labels: list[str]) -> alt.Chart:
         .mark_line(strokeWidth=2.2)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y("magnitude:Q", title="|value|", scale=alt.Scale(type="log")),
+            y=alt.Y("magnitude:Q", title="|value|", scale=alt.Scale(type="log"), axis=LOG_AXIS),
             color=_run_colour(labels),
             strokeDash=alt.StrokeDash("quantity:N", title="Quantity"),
             detail="quantity:N",
             tooltip=["run:N", "quantity:N", "step:Q", alt.Tooltip("value:Q", format=".4g")],
         )
-        .properties(height=HEIGHT * 0.7, width="container")
+        .properties(height=HEIGHT * 0.7, width="container", title=title)
     )

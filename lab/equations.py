@@ -69,10 +69,29 @@ def rule_latex(config: RunConfig) -> str:
 def step_latex(config: RunConfig, values: Values) -> str:
     """The rule with one step's numbers: each line, then its numbers and value."""
     rows = []
+    known: dict[str, float] = {}  # intermediate quantities, put in as numbers where used later
     for line in rule(config):
+        value = line.value(values)
+        numbers = _insert_known(fill(line.numbers, values), known)
         rows.append(f"{line.lhs} &= {line.rule}")
-        rows.append(f"&= {fill(line.numbers, values)} = {num(line.value(values))}")
+        rows.append(f"&= {numbers} = {num(value)}")
+        if line.lhs not in ("g_t", r"\theta_t"):
+            known[line.lhs] = value
     return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+
+def _insert_known(text: str, known: dict[str, float]) -> str:
+    """Replace symbols of quantities computed on earlier lines (m̂_t, d_t, Δ_t…) by numbers."""
+    for symbol in sorted(known, key=len, reverse=True):
+        x = known[symbol]
+        shown = f"({num(x)})" if x < 0 else num(x)
+        before = r"(?<![A-Za-z\\])" if symbol[0].isalpha() else ""
+        text = re.sub(
+            before + re.escape(symbol) + r"(?![A-Za-z0-9{])",
+            lambda _m, s=shown: rf"\,{s}\,",
+            text,
+        )
+    return text
 
 
 def step_values(config: RunConfig, traj: Trajectory, t: int, i: int) -> Values:
@@ -448,7 +467,7 @@ def _adam(h: dict[str, Any]) -> list[Line]:
     lines.append(
         _theta(
             rf"{base} - \eta\,{mh}\,/\,{root}",
-            base_numbers + rf" - {{eta}}\cdot {mh}\,/\,{root}",
+            base_numbers + rf" - {{eta}}\cdot {mh}\,/\," + root.replace(r"\varepsilon", "{eps}"),
             lambda v: base_value(v) - v["eta"] * m_hat(v) / den(v),
         )
     )

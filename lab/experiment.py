@@ -390,7 +390,7 @@ def _typed(value: Any, kind: type) -> Any:
     try:
         return _float(value)
     except (ValueError, OverflowError):
-        return value if not isinstance(value, str) else f"'{value[:40]}'"
+        return value if not isinstance(value, str) else value[:40]
 
 
 def _parse_pairs(text: str, what: str, warnings: list[str]) -> dict[str, str]:

@@ -69,7 +69,10 @@ def chart_objects(exp: Experiment, data: dict[str, Any], land: tuple, view: str)
     if view == "Effective learning rate":
         return [charts.lr_chart(data["rates"], labels), charts.gain_chart(data["rates"], labels)]
     if view == "Inside a step":
-        return [charts.state_chart(states, labels) for states in data["states"]]
+        return [
+            charts.state_chart(states, labels, f"Parameter {name}")
+            for name, states in zip(surface.axis_names, data["states"], strict=True)
+        ]
     return []
 
 

@@ -20,7 +20,7 @@ from .charts import FONT, PALETTE, run_colours
 from .sweeps import METRICS, Metric, minimum_labels
 
 HEIGHT = 500
-DIVERGED = "#D55E00"  # Okabe–Ito vermillion: far from the blues of the loss scale
+DIVERGED = "#8B0000"  # dark red: far from the blues of the loss scale and from run colours
 NOT_REACHED = "#BDBDBD"
 BASIN_DIVERGED = "#2B2B2B"
 BASIN_NONE = "#E4E4E4"

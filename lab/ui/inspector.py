@@ -58,9 +58,7 @@ def inside_a_step(exp: ex.Experiment, state_specs: list[dict]) -> None:
             values = equations.step_values(r.config, traj, step, i)
             st.dataframe(_table(values, list(traj.state)), hide_index=True, width="stretch")
             st.latex(equations.step_latex(r.config, values))
-    st.markdown(
-        f"**Internal state over time** (parameter {axes[0] if len(axes) == 1 else 'x, then y'})"
-    )
+    st.markdown("**Internal state over time**, one chart per parameter, |value| on a log axis.")
     for spec in state_specs:
         st.vega_lite_chart(spec, width="stretch")
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from lab import experiment as ex
 from lab import lessons
+from lab.figures import VIEWS
 
 from . import sidebar
 from .views import TAB_KEY
@@ -36,6 +37,9 @@ def load_once() -> list[str]:
             warnings.append(f"unknown lesson {lesson_key[:40]!r}; showing the setup as given")
         exp, more = ex.from_query(query) if query else (ex.Experiment(), [])
         warnings += more
+    tab = (query.get(TAB_KEY) or [None])[-1]
+    if tab is not None and tab not in VIEWS:
+        warnings.append(f"unknown tab {tab[:40]!r}; choose from: {', '.join(VIEWS)}")
     state["base"] = exp.canonical()
     state["hidden"] = lessons.parse_hidden((query.get(HIDE_KEY) or [None])[-1])
     sidebar.load(exp)

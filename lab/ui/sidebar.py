@@ -304,14 +304,10 @@ def _run(run_id: int) -> ex.RunConfig:
         values[spec.name] = _hyperparam(
             spec, _key_run(run_id, optimizer, spec.name), defaults[spec.name]
         )
-    flags = [s for s in specs if s.kind is bool and s.name != "maximize"]
-    if flags:
-        cols = st.columns(2)
-        for i, spec in enumerate(flags):
-            k = _key_run(run_id, optimizer, spec.name)
-            _init(k, defaults[spec.name])
-            with cols[i % 2]:
-                values[spec.name] = st.checkbox(_short_label(spec), key=k, help=spec.help or None)
+    for spec in (s for s in specs if s.kind is bool and s.name != "maximize"):
+        k = _key_run(run_id, optimizer, spec.name)
+        _init(k, defaults[spec.name])
+        values[spec.name] = st.checkbox(_short_label(spec), key=k, help=spec.help or None)
     changed = {k: v for k, v in values.items() if k == "lr" or v != defaults[k]}
     return ex.run(optimizer, **changed)
 

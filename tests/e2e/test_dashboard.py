@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import pytest
 from playwright.sync_api import Locator, Page, expect
 
 CHART = '[data-testid="stVegaLiteChart"]'
@@ -207,12 +206,6 @@ def test_hostile_link_falls_back_with_warnings(
     full_screenshot(page, screenshot, "hostile_link")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: dashboard.py shows link warnings with st.warning(f'Link: {warning}'), so "
-    "the link's own values are rendered as Markdown: `__import__` loses its underscores and a "
-    "link can put a clickable external link inside the app's warning",
-)
 def test_link_warnings_show_values_verbatim(page, app_url, wait_for_app, assert_no_exception):
     phishing = "[Log in again](https://example.com/phish)"
     url = app_url + "/?" + urlencode([("f", phishing), ("steps", "__import__('os')")])
@@ -220,7 +213,6 @@ def test_link_warnings_show_values_verbatim(page, app_url, wait_for_app, assert_
 
     link_warnings = warnings(page).filter(has_text=re.compile(r"^\s*Link:"))
     expect(link_warnings).to_have_count(2)
-    # plain asserts, not expect(): the page has settled, and this test fails until the fix
     assert link_warnings.locator("a").count() == 0, "a link in the query became a link on the page"
     assert link_warnings.filter(has_text="__import__('os')").count() == 1
 
