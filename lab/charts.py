@@ -13,7 +13,7 @@ import pandas as pd
 
 import surfaces
 
-from . import frames
+from . import frames, raster
 
 # Okabe–Ito and Tableau colours: distinguishable for colour-blind viewers, dark enough for a
 # projector on a pale background.
@@ -88,15 +88,24 @@ def _run_colour(labels: list[str], legend: bool = True) -> alt.Color:
     )
 
 
-def landscape(grid: pd.DataFrame, lines: pd.DataFrame, surface: surfaces.Surface) -> alt.LayerChart:
-    """The 2-D function as a heatmap with iso-lines, on the function's plotting window."""
+def landscape(
+    grid: pd.DataFrame, picture: pd.DataFrame, lines: pd.DataFrame, surface: surfaces.Surface
+) -> alt.LayerChart:
+    """The 2-D function on its plotting window: a fine heatmap drawn as one image, iso-lines,
+    and a coarse grid of invisible cells that carries the colour legend, the value tooltips and
+    the click that moves the start (thousands of SVG cells would slow the browser down)."""
     (x0, x1), (y0, y1) = surface.bounds
     xname, yname = surface.axis_names
     x = alt.X("x:Q", scale=alt.Scale(domain=[x0, x1], nice=False, zero=False), title=xname)
     y = alt.Y("y:Q", scale=alt.Scale(domain=[y0, y1], nice=False, zero=False), title=yname)
-    shade = alt.Scale(scheme="lighttealblue")
-    dx, dy = (x1 - x0) / frames.GRID, (y1 - y0) / frames.GRID
-    heat = (
+    image = (
+        alt.Chart(picture)
+        .mark_image(aspect=False, opacity=0.9)
+        .encode(x=x, x2="x2:Q", y=y, y2="y2:Q", url="url:N")
+    )
+    low, high = float(picture["low"].iloc[0]), float(picture["high"].iloc[0])
+    dx, dy = (x1 - x0) / frames.PICK_GRID, (y1 - y0) / frames.PICK_GRID
+    cells = (
         alt.Chart(grid)
         .transform_calculate(
             x2=f"datum.x + {dx!r}",
@@ -104,8 +113,7 @@ def landscape(grid: pd.DataFrame, lines: pd.DataFrame, surface: surfaces.Surface
             cx=f"datum.x + {dx / 2!r}",
             cy=f"datum.y + {dy / 2!r}",
         )
-        # a stroke of the cell's own colour hides anti-alias seams between cells
-        .mark_rect(strokeWidth=0.5, opacity=0.85)
+        .mark_rect(opacity=0)
         .encode(
             x=x,
             x2="x2:Q",
@@ -113,12 +121,11 @@ def landscape(grid: pd.DataFrame, lines: pd.DataFrame, surface: surfaces.Surface
             y2="y2:Q",
             color=alt.Color(
                 "colour:Q",
-                scale=shade,
+                scale=alt.Scale(domain=[low, high], range=raster.STOPS, clamp=True),
                 title=frames.colour_title(surface),
                 legend=alt.Legend(orient="right", gradientLength=260),
             ),
-            stroke=alt.Stroke("colour:Q", scale=shade, legend=None),
-            tooltip=[alt.Tooltip("f:Q", format=".4g")],
+            tooltip=[alt.Tooltip("f:Q", format=".4g", title="f at the cell's centre")],
         )
         .add_params(alt.selection_point(name=PICK, on="click", fields=["cx", "cy"]))
     )
@@ -127,7 +134,7 @@ def landscape(grid: pd.DataFrame, lines: pd.DataFrame, surface: surfaces.Surface
         .mark_line(color="#425466", strokeWidth=0.8, opacity=0.55, clip=True)
         .encode(x=x, y=y, detail="line:N", order="order:Q")
     )
-    return alt.layer(heat, iso)
+    return alt.layer(image, iso, cells)
 
 
 PLAYBACK = "step_shown"  # the Vega-Lite parameter behind the playback slider
@@ -136,6 +143,7 @@ PICK = "pick_start"  # the click selection that moves the start
 
 def trajectory_map(
     grid: pd.DataFrame,
+    picture: pd.DataFrame,
     lines: pd.DataFrame,
     paths: pd.DataFrame,
     surface: surfaces.Surface,
@@ -168,7 +176,11 @@ def trajectory_map(
     ]
     halo = base.mark_line(color="white", strokeWidth=5.5, opacity=0.8, clip=True)
     line = base.mark_line(strokeWidth=2.6, clip=True).encode(color=colour)
-    dots = base.mark_circle(size=28, clip=True).encode(color=quiet, tooltip=tips)
+    dots = (
+        base.transform_filter("datum.dot")
+        .mark_circle(size=28, clip=True)
+        .encode(color=quiet, tooltip=tips)
+    )
     now = (
         upto.transform_window(
             rank="rank()", sort=[alt.SortField("step", order="descending")], groupby=["run"]
@@ -180,7 +192,7 @@ def trajectory_map(
         .encode(x=f"{xs}:Q", y=f"{ys}:Q", color=quiet, tooltip=tips)
     )
     marks = markers(surface, start)
-    chart = alt.layer(landscape(grid, lines, surface), halo, line, dots, now, marks)
+    chart = alt.layer(landscape(grid, picture, lines, surface), halo, line, dots, now, marks)
     return chart.add_params(shown).properties(height=HEIGHT, width="container")
 
 

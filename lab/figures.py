@@ -39,12 +39,12 @@ def tables(exp: Experiment) -> dict[str, Any]:
     }
 
 
-def landscape(exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The function's heatmap cells and iso-lines (2-D), or its graph (1-D)."""
+def landscape(exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The function's clickable cells, heatmap image and iso-lines (2-D), or its graph (1-D)."""
     surface = exp.objective()
     if surface.dim == 1:
-        return frames.curve(surface), pd.DataFrame()
-    return frames.surface_grid(surface), frames.contours(surface)
+        return frames.curve(surface), pd.DataFrame(), pd.DataFrame()
+    return frames.surface_grid(surface), frames.surface_picture(surface), frames.contours(surface)
 
 
 def chart_objects(exp: Experiment, data: dict[str, Any], land: tuple, view: str) -> list:
@@ -53,10 +53,12 @@ def chart_objects(exp: Experiment, data: dict[str, Any], land: tuple, view: str)
     errors = dict(data["errors"])
     labels = [label for label in exp.labels() if label not in errors]
     if view == "Trajectories":
-        grid, lines = land
+        grid, picture, lines = land
         start = exp.start_point()
         if surface.dim == 2:
-            return [charts.trajectory_map(grid, lines, data["paths"], surface, labels, start)]
+            return [
+                charts.trajectory_map(grid, picture, lines, data["paths"], surface, labels, start)
+            ]
         return [
             charts.parameter_vs_step(data["paths"], surface, labels),
             charts.function_curve(grid, data["paths"], surface, labels, start),

@@ -12,10 +12,12 @@ import pandas as pd
 
 import surfaces
 
+from . import raster
 from .simulate import RunResult
 
 MAX_POINTS = 400  # per run and series
-GRID = 64  # heatmap cells per side
+PICTURE = 256  # heatmap pixels per side (one image)
+PICK_GRID = 32  # clickable cells per side, also the tooltip resolution
 EARLY_STEPS = 60
 
 
@@ -59,8 +61,11 @@ def paths(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
         for i, name in enumerate(names):
             data[name] = traj.params[rows, i]
         data["loss"] = traj.loss[rows]
+        # a dot per early step (step sizes show), then every 4th: fewer marks for the browser
+        index = np.arange(len(rows))
+        data["dot"] = (index < EARLY_STEPS) | (index % 4 == 0)
         frames.append(pd.DataFrame(data))
-    return _concat(frames, ["run", "step", *names, "loss"])
+    return _concat(frames, ["run", "step", *names, "loss", "dot"])
 
 
 def losses(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
@@ -175,7 +180,25 @@ def per_step(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFram
     return _concat(frames, ["run", "step", "loss", *names])
 
 
-def surface_grid(surface: surfaces.Surface, n: int = GRID) -> pd.DataFrame:
+def surface_picture(surface: surfaces.Surface, n: int = PICTURE) -> pd.DataFrame:
+    """The heatmap as one PNG image over the plotting window (one row: x, x2, y, y2, url) and
+    its colour range (low, high) in the colour value of :func:`surface_grid`."""
+    (x0, x1), (y0, y1) = surface.bounds
+    dx, dy = (x1 - x0) / n, (y1 - y0) / n
+    gx, gy = np.meshgrid(
+        np.linspace(x0 + dx / 2, x1 - dx / 2, n), np.linspace(y0 + dy / 2, y1 - dy / 2, n)
+    )
+    with np.errstate(all="ignore"):
+        colour = _colour_value(surface, surface.f(np.stack([gx, gy], axis=-1)))
+    finite = colour[np.isfinite(colour)]
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    url = raster.data_url(colour, low, high)
+    return pd.DataFrame(
+        {"x": [x0], "x2": [x1], "y": [y0], "y2": [y1], "url": [url], "low": [low], "high": [high]}
+    )
+
+
+def surface_grid(surface: surfaces.Surface, n: int = PICK_GRID) -> pd.DataFrame:
     """Cells of a heatmap over the plotting window: lower-left corners x, y (each cell is
     ``width / n`` wide), f, and the colour value (log10 of f − f_min where f spans decades)."""
     (x0, x1), (y0, y1) = surface.bounds

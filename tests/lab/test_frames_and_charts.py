@@ -56,7 +56,7 @@ def test_per_step_download_has_every_step_and_the_state():
 def test_surface_grid_and_contours_cover_the_window():
     rosen = surfaces.get("rosenbrock")
     grid = frames.surface_grid(rosen)
-    assert len(grid) == frames.GRID**2
+    assert len(grid) == frames.PICK_GRID**2
     assert grid["x"].min() == -2 and grid["y"].min() == -1
     lines = frames.contours(rosen)
     assert lines["line"].nunique() > 5
@@ -94,3 +94,16 @@ def test_lab_below_the_ui_imports_no_streamlit():
     code = "import sys, lab.figures, lab.experiment; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_heatmap_picture_is_a_png_over_the_window_with_gaps_for_nan():
+    import base64
+
+    picture = frames.surface_picture(surfaces.get("rosenbrock"), n=32).iloc[0]
+    assert (picture["x"], picture["x2"], picture["y"], picture["y2"]) == (-2, 2, -1, 3)
+    data = base64.b64decode(picture["url"].split(",", 1)[1])
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and picture["low"] < picture["high"]
+    from lab import raster
+
+    rgba = raster.colourise(np.array([[0.0, 1.0, np.nan]]), 0.0, 1.0)
+    assert tuple(rgba[0, 0]) == (0xF2, 0xF7, 0xF5, 255) and rgba[0, 2, 3] == 0
