@@ -175,7 +175,7 @@ def trajectory_map(
         alt.Tooltip("loss:Q", format=".4g"),
     ]
     halo = base.mark_line(color="white", strokeWidth=5.5, opacity=0.8, clip=True)
-    line = base.mark_line(strokeWidth=2.6, clip=True).encode(color=colour)
+    line = base.mark_line(strokeWidth=2.6, opacity=0.85, clip=True).encode(color=colour)
     dots = (
         base.transform_filter("datum.dot")
         .mark_circle(size=28, clip=True)
@@ -239,15 +239,14 @@ def function_curve(
     """A 1-D function's graph with each run's iterates on it, in step order."""
     ((x0, x1),) = surface.bounds
     x = alt.X("x:Q", scale=alt.Scale(domain=[x0, x1], nice=False), title="x")
-    graph = (
-        alt.Chart(curve)
-        .mark_line(color="#425466", strokeWidth=2.5)
-        .encode(x=x, y=alt.Y("f:Q", title="f(x)"))
-    )
+    f_low, f_high = float(curve["f"].min()), float(curve["f"].max())
+    y = alt.Y("f:Q", title="f(x)", scale=alt.Scale(domain=[f_low, f_high], padding=16))
+    graph = alt.Chart(curve).mark_line(color="#425466", strokeWidth=2.5).encode(x=x, y=y)
     points = paths.rename(columns={"loss": "f"})
+    points = points[points["x"].between(x0, x1)]  # iterates off the window would stretch it
     colour = _run_colour(labels)
     tips = ["run:N", "step:Q", alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("f:Q", format=".4g")]
-    base = alt.Chart(points).encode(x=x, y="f:Q", order="step:Q", detail="run:N")
+    base = alt.Chart(points).encode(x=x, y=y, order="step:Q", detail="run:N")
     line = base.mark_line(strokeWidth=1.2, opacity=0.5, clip=True).encode(color=colour)
     quiet = _run_colour(labels, legend=False)
     dots = base.mark_circle(size=70, opacity=0.8, clip=True).encode(color=quiet, tooltip=tips)
@@ -261,12 +260,14 @@ def parameter_vs_step(
 ) -> alt.Chart:
     """A 1-D run's parameter against step: overshoot and oscillation read at a glance."""
     (name,) = surface.axis_names
+    ((low, high),) = surface.bounds
     return (
         alt.Chart(paths)
-        .mark_line(strokeWidth=2.4, point=alt.OverlayMarkDef(size=30))
+        .mark_line(strokeWidth=2.4, opacity=0.85, clip=True, point=alt.OverlayMarkDef(size=30))
         .encode(
-            x=alt.X("step:Q", title="step"),
-            y=alt.Y(f"{name}:Q", title=name),
+            x=alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)),
+            # the function's window: a run that leaves it is cut at the edge, not rescaling all
+            y=alt.Y(f"{name}:Q", title=name, scale=alt.Scale(domain=[low, high], nice=False)),
             color=_run_colour(labels),
             tooltip=["run:N", "step:Q", alt.Tooltip(f"{name}:Q", format=".4g")],
         )

@@ -50,8 +50,7 @@ def landscape(exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
 def chart_objects(exp: Experiment, data: dict[str, Any], land: tuple, view: str) -> list:
     """The Altair charts of one view, in page order."""
     surface = exp.objective()
-    errors = dict(data["errors"])
-    labels = [label for label in exp.labels() if label not in errors]
+    labels = exp.labels()  # every run keeps its colour slot, even one that cannot run
     if view == "Trajectories":
         grid, picture, lines = land
         start = exp.start_point()

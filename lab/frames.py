@@ -15,6 +15,21 @@ import surfaces
 from . import raster
 from .simulate import RunResult
 
+STATE_LABELS = {  # torch's state names, with the symbol the equations use
+    "lr_eff": "effective lr",
+    "exp_avg": "m (exp_avg)",
+    "exp_avg_sq": "v (exp_avg_sq)",
+    "max_exp_avg_sq": "v_max (max_exp_avg_sq)",
+    "exp_avg_var": "s (exp_avg_var)",
+    "exp_inf": "u (exp_inf)",
+    "square_avg": "v (square_avg)",
+    "grad_avg": "ḡ (grad_avg)",
+    "momentum_buffer": "b (momentum_buffer)",
+    "sum": "G (sum)",
+    "acc_delta": "E[Δ²] (acc_delta)",
+    "mu_product": "Π (mu_product)",
+    "rect": "r (rect)",
+}
 MAX_POINTS = 400  # per run and series
 PICTURE = 256  # heatmap pixels per side (one image)
 PICK_GRID = 32  # clickable cells per side, also the tooltip resolution
@@ -331,7 +346,12 @@ def states(results: list[RunResult], surface: surfaces.Surface, coordinate: int)
         for name, values in series.items():
             frames_.append(
                 pd.DataFrame(
-                    {"run": r.label, "step": rows + 1, "quantity": name, "value": values[rows]}
+                    {
+                        "run": r.label,
+                        "step": rows + 1,
+                        "quantity": STATE_LABELS.get(name, name),
+                        "value": values[rows],
+                    }
                 )
             )
     return _concat(frames_, ["run", "step", "quantity", "value"])

@@ -27,13 +27,14 @@ LESSONS: tuple[Lesson, ...] = (
         "adagrad_dies",
         "Adagrad's step size dies away",
         "On ½x² from x = 5 with learning rate 1, Adagrad divides by the root of the sum of every "
-        "squared gradient so far: the large early gradients never leave that sum, and its "
-        "effective learning rate only shrinks. RMSProp (decay 0.9) forgets them, so its steps "
-        "keep their size and it reaches 0 in a few steps. Open the Effective learning rate tab.",
+        "squared gradient so far: the large early gradients never leave that sum, so its "
+        "effective learning rate only shrinks and its steps dwindle. RMSProp (decay 0.9) forgets "
+        "them: its effective learning rate climbs back as the gradients shrink, and it reaches 0 "
+        "within a few steps.",
         Experiment(
             surface="parabola",
             start=None,
-            steps=50,
+            steps=30,
             runs=(run("adagrad", lr=1.0), run("rmsprop", lr=1.0, alpha=0.9)),
         ),
         view="Effective learning rate",
@@ -44,9 +45,10 @@ LESSONS: tuple[Lesson, ...] = (
         "f = x for x > 0 and −0.1x below: a constant slope, then a ten times gentler one the "
         "other way. Adam moves 0.01 per step from the very first step. RMSProp with momentum "
         "starts at a third of that and accelerates until its buffer holds 1/(1 − μ) = 10 "
-        "gradients, reaching the same speed. Past the turn at 0 the momentum methods overshoot "
-        "and must brake against the gentle slope: Adam runs furthest past the turn and is the "
-        "slowest to come back; plain GD and Momentum, at a tiny learning rate, barely move.",
+        "gradients, reaching the same speed. Past the turn at 0 both overshoot and must brake "
+        "against the gentle slope: Adam runs further past the turn than RMSProp with momentum "
+        "and is slower to come back. Nesterov and RMSProp with Nesterov momentum, at larger "
+        "learning rates, overshoot furthest; plain GD and Momentum, at a tiny one, barely move.",
         Experiment(
             surface="slope",
             steps=300,
@@ -67,8 +69,9 @@ LESSONS: tuple[Lesson, ...] = (
         "Zig-zag in a ravine",
         "In the ravine ½(x² + 25y²) the valley walls are 25 times steeper than its floor. Plain "
         "gradient descent with a learning rate near the stability limit 2/25 bounces from wall "
-        "to wall while creeping along the floor. Momentum averages the bounces away (they point "
-        "in opposite directions) and keeps the steady push along the floor.",
+        "to wall at every step while creeping along the floor. Momentum's buffer cancels the "
+        "opposite bounces: it swings across slowly, the swings die out, and it builds speed "
+        "along the floor; after 60 steps its loss is a hundred times lower.",
         Experiment(
             surface="ravine",
             surface_params=(("kappa", 25.0),),
@@ -81,14 +84,15 @@ LESSONS: tuple[Lesson, ...] = (
         "one_lr_for_all",
         "One learning rate for every parameter",
         "With κ = 100 the y-direction is a hundred times steeper than x. SGD must keep its "
-        "learning rate below 2/100 or y explodes, and at that rate x crawls. RMSProp and Adam "
+        "learning rate below 2/100 or y explodes, and at that rate x crawls: after 60 steps it "
+        "has covered two thirds of the way. RMSProp and Adam "
         "divide each coordinate by its own gradient size, so both directions move at a similar "
         "pace: compare the two effective learning rates of each run in its tab.",
         Experiment(
             surface="ravine",
             surface_params=(("kappa", 100.0),),
             start=(-4.0, 1.0),
-            steps=150,
+            steps=60,
             runs=(run("sgd", lr=0.019), run("rmsprop", lr=0.05), run("adam", lr=0.1)),
         ),
     ),
@@ -97,8 +101,9 @@ LESSONS: tuple[Lesson, ...] = (
         "Adam's bias correction: the first steps",
         "Adam's moments m and v start at zero. Divided by 1 − βᵗ, the first step is exactly the "
         "learning rate along the gradient's sign. Without the correction m is 10× too small but "
-        "√v is 32× too small, so the first steps are about three times too long: watch the "
-        "uncorrected run overshoot in the first steps before both settle.",
+        "√v is 32× too small, so the first steps are about three times too long: the "
+        "uncorrected run overshoots at once and stays more restless; after 60 steps its loss is "
+        "still three times higher.",
         Experiment(
             surface="quadratic",
             start=(-4.0, 3.0),
@@ -110,9 +115,10 @@ LESSONS: tuple[Lesson, ...] = (
         "noisy_gradients",
         "Noisy gradients: mini-batch SGD against Adam",
         "Each step sees only 4 of the 200 data points, so every gradient is a noisy estimate. "
-        "SGD with a constant learning rate keeps jittering around the best fit instead of "
-        "settling; Adam's steps are normalised and jitter too. Change the seed for another draw "
-        "of mini-batches, or raise the batch size to calm both.",
+        "SGD and momentum, with a constant learning rate, reach the fit fast and then keep "
+        "jittering around it instead of settling (see the Loss tab). Adam's normalised steps "
+        "approach more slowly. Change the seed for another draw of mini-batches, or raise the "
+        "batch size to calm the jitter.",
         Experiment(
             surface="least_squares",
             surface_params=(("batch_size", 4),),
@@ -124,8 +130,9 @@ LESSONS: tuple[Lesson, ...] = (
         "rosenbrock",
         "Rosenbrock's curved valley",
         "Reaching the banana-shaped valley is easy; following its flat, curved floor to (1, 1) is "
-        "slow. SGD stalls on the floor, momentum zig-zags down the steep wall first and then "
-        "travels the floor fastest, and the adaptive methods follow the curve at their own pace.",
+        "slow. SGD crawls along the floor, momentum and Nesterov zig-zag down the steep wall "
+        "first and then travel the floor fastest, and the adaptive methods follow the curve at "
+        "their own pace.",
         Experiment(
             surface="rosenbrock",
             steps=1000,
@@ -142,13 +149,14 @@ LESSONS: tuple[Lesson, ...] = (
         "saddle",
         "Escaping a saddle point",
         "f = x² − y² from just beside the saddle's ridge (y = 0.01). Gradient descent slides "
-        "down to the saddle and multiplies y by only 1 + 2η each step, so it lingers there. Adam "
-        "normalises the tiny y-gradient into a full-sized step and escapes at once. Runs stop "
-        "once they are far off the map, since f has no minimum.",
+        "down to the saddle and lingers there for some 30 steps, multiplying y by only 1 + 2η "
+        "per step. Momentum rushes past the saddle before it turns away; Adam normalises the "
+        "tiny y-gradient into a full-sized step and escapes first (on the Loss tab its f falls "
+        "first). f has no minimum: the paths run off the map.",
         Experiment(
             surface="saddle",
             start=(-1.5, 0.01),
-            steps=120,
+            steps=50,
             runs=(run("sgd", lr=0.05), run("momentum", lr=0.02), run("adam", lr=0.05)),
         ),
     ),

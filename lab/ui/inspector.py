@@ -7,6 +7,7 @@ import streamlit as st
 
 from lab import equations
 from lab import experiment as ex
+from lab.frames import STATE_LABELS
 from lab.simulate import RunResult, simulate
 
 
@@ -66,8 +67,9 @@ def inside_a_step(exp: ex.Experiment, state_specs: list[dict]) -> None:
 def _table(values: equations.Values, state_names: list[str]) -> pd.DataFrame:
     rows = [("gradient g_t", values["g"]), ("θ before", values["theta_prev"])]
     for name in state_names:
-        rows.append((f"{name} before", values[f"{name}_prev"]))
-        rows.append((f"{name} after", values[name]))
+        label = STATE_LABELS.get(name, name)
+        rows.append((f"{label} before", values[f"{name}_prev"]))
+        rows.append((f"{label} after", values[name]))
     rows += [
         ("effective learning rate", values["lr_eff"]),
         ("update Δθ", values["update"]),

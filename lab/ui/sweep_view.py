@@ -114,7 +114,9 @@ def render(exp: ex.Experiment) -> None:
     left.markdown(
         "Best learning rate: "
         + "; ".join(
-            f"**{label}** {_fmt(lr) if lr else 'none (all diverged)'}" for label, lr in best.items()
+            f"**{optimizers.title(config.optimizer)}** ({i + 1}) η ≈ "
+            + (f"{lr:.2g}" if lr else "none (every rate diverged)")
+            for i, (config, lr) in enumerate(zip(exp.runs, best.values(), strict=True))
         )
     )
     middle.button(

@@ -15,8 +15,9 @@ from . import inspector, sweep_view
 TAB_KEY = "tab"
 MAP_KEY = "trajectory_map"
 CAPTIONS = {
-    "Loss": "**f − f_min** (or f where there is no minimum) against step, one line per run; "
-    "below it, the **gradient norm ‖∇f‖** at the point each step started from.",
+    "Loss": "**f − f_min** (or f where there is no minimum) against step, one line per run "
+    "(drawn down to 10⁻¹⁶, the limit of double precision); below it, the **norm of the "
+    "gradient each step used** (with gradient noise or mini-batches, the noisy one).",
     "Effective learning rate": "**Effective learning rate**: the factor each parameter's step "
     "applies to its gradient (for Adam-like methods, to the first moment m). Solid and dashed "
     "lines are the two parameters; the dotted line is the learning rate η you set, with its "
@@ -107,7 +108,12 @@ def _move_start(surface: str) -> None:
 
 def _summary(exp: ex.Experiment, data: dict) -> None:
     summary = data["summary"]
-    st.dataframe(summary, hide_index=True, width="stretch")
+    numbers = {
+        column: st.column_config.NumberColumn(format="%.4g")
+        for column in summary.columns
+        if summary[column].dtype.kind == "f"
+    }
+    st.dataframe(summary, hide_index=True, width="stretch", column_config=numbers)
     downloads = (
         ("Every step (CSV)", lambda: per_step_csv(exp), "steps.csv", "text/csv"),
         ("Summary (CSV)", summary.to_csv(index=False), "summary.csv", "text/csv"),

@@ -140,7 +140,8 @@ def test_an_invalid_combination_is_an_error_and_the_others_still_run():
     assert len(at.error) == 1
     assert "nesterov=True requires momentum > 0" in at.error[0].value
     (spec,) = charts(at)
-    assert run_legend(spec) == ["Adam lr=0.01"]
+    # the failed run keeps its colour slot, so Adam's colour does not change
+    assert run_legend(spec) == ["SGD lr=0.001 nesterov=True", "Adam lr=0.01"]
 
 
 def test_a_diverging_run_is_flagged_and_still_drawn():

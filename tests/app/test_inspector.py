@@ -25,7 +25,7 @@ def test_stepping_through_shows_each_steps_numbers():
         at.slider(key="inspect_step").set_value(step).run()
         table = at.dataframe[0].value.set_index("quantity")["value"]
         assert np.isclose(table["gradient g_t"], traj.grads[step - 1, 0])
-        assert np.isclose(table["exp_avg after"], traj.state["exp_avg"][step - 1, 0])
+        assert np.isclose(table["m (exp_avg) after"], traj.state["exp_avg"][step - 1, 0])
         assert np.isclose(table["θ after"], traj.params[step, 0])
         (latex,) = at.latex
         assert f"{traj.params[step, 0]:.4g}" in latex.value
