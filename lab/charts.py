@@ -284,7 +284,8 @@ def loss_chart(
     y = alt.Y(
         f"{field}:Q",
         title=title,
-        scale=alt.Scale(type="log") if logged else alt.Scale(),
+        # no minimum: f can fall without bound, symlog keeps the early differences visible
+        scale=alt.Scale(type="log") if logged else alt.Scale(type="symlog"),
         axis=alt.Axis(format="~e") if logged else alt.Axis(),
     )
     base = alt.Chart(losses).encode(x=alt.X("step:Q", title="step"), y=y, color=_run_colour(labels))
