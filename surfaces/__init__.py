@@ -7,10 +7,23 @@
 >>> float(s.f(s.start))
 24.2
 
+`from_expression("x^2 + y^2")` makes a surface from a formula typed by a user (see
+`surfaces.expression`: it is parsed and differentiated here, never run as Python).
+
 Imports numpy only (never Streamlit, pandas or Altair).
 """
 
 from surfaces.base import Surface
+from surfaces.expression import FormulaError, check_domain, from_expression, gradient_latex
 from surfaces.registry import defaults, get, names
 
-__all__ = ["Surface", "defaults", "get", "names"]
+__all__ = [
+    "FormulaError",
+    "Surface",
+    "check_domain",
+    "defaults",
+    "from_expression",
+    "get",
+    "gradient_latex",
+    "names",
+]
