@@ -21,6 +21,10 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#56B4E9"]
 PALETTE += ["#E69F00", "#8C564B", "#6A3D9A", "#7F7F7F", "#B8860B", "#17BECF"]
 INK = "#1F2430"  # axis and legend text: dark enough for a projector
 HEIGHT = 560
+STAR = (
+    "M0,-1L0.29,-0.4L0.95,-0.31L0.48,0.15L0.59,0.81L0,0.5L-0.59,0.81L-0.48,0.15L-0.95,-0.31"
+    "L-0.29,-0.4Z"
+)
 LOG_AXIS = alt.Axis(format="~e")  # 1e-8 … 1e+2: one label style along a log axis
 FONT = 15
 
@@ -209,6 +213,9 @@ def markers(surface: surfaces.Surface, start: tuple[float, ...]) -> alt.LayerCha
     for point in surface.minima:
         y = point[-1] if surface.dim == 2 else float(surface.f(point))
         rows.append({"what": "minimum", xs: float(point[0]), ys: float(y)})
+    if surface.name == "custom" and (guess := frames.grid_minimum(surface)) is not None:
+        y = guess[-1] if surface.dim == 2 else float(surface.f(guess))
+        rows.append({"what": "estimated minimum (lowest grid point)", xs: guess[0], ys: y})
     data = pd.DataFrame(rows)
     base = alt.Chart(data).encode(
         x=f"{xs}:Q", y=f"{ys}:Q", tooltip=["what:N", f"{xs}:Q", f"{ys}:Q"]
@@ -217,8 +224,7 @@ def markers(surface: surfaces.Surface, start: tuple[float, ...]) -> alt.LayerCha
         shape="circle", size=320, strokeWidth=3, color="black", clip=True
     )
     minima = base.transform_filter("datum.what == 'minimum'").mark_point(
-        shape="M0,-1L0.29,-0.4L0.95,-0.31L0.48,0.15L0.59,0.81L0,0.5L-0.59,0.81L-0.48,0.15L-0.95,"
-        "-0.31L-0.29,-0.4Z",
+        shape=STAR,
         size=380,
         filled=True,
         color="#FFD400",
@@ -226,7 +232,17 @@ def markers(surface: surfaces.Surface, start: tuple[float, ...]) -> alt.LayerCha
         strokeWidth=1,
         clip=True,
     )
-    return alt.layer(start_mark, minima)
+    estimate = base.transform_filter("datum.what != 'start' && datum.what != 'minimum'")
+    estimate = estimate.mark_point(
+        shape=STAR,
+        size=380,
+        filled=False,
+        color="black",
+        strokeWidth=2,
+        strokeDash=[3, 2],
+        clip=True,
+    )
+    return alt.layer(start_mark, minima, estimate)
 
 
 def function_curve(

@@ -22,6 +22,8 @@ MAX_RUNS = 12
 MAX_STEPS = 5000
 MAX_NOISE = 1e3
 MAX_TEXT = 200  # characters in any one query value
+CUSTOM = "custom"  # the surface of a formula the user typed (surface_params: text, bounds)
+DEFAULT_FORMULA = "x^2 + 3*y^2 - x*y"
 
 Params = tuple[tuple[str, Any], ...]
 
@@ -88,7 +90,7 @@ class Experiment:
     tolerance: float = 1e-3  # "reached" threshold on f − f_min for the summary
 
     def objective(self) -> surfaces.Surface:
-        return surfaces.get(self.surface, **dict(self.surface_params))
+        return build_surface(self.surface, self.surface_params)
 
     def start_point(self) -> tuple[float, ...]:
         return self.start if self.start is not None else tuple(self.objective().start)
@@ -118,7 +120,9 @@ class Experiment:
     def to_dict(self) -> dict[str, Any]:
         return {
             "surface": self.surface,
-            "surface_params": dict(self.surface_params),
+            "surface_params": {
+                k: [list(p) for p in v] if k == "bounds" else v for k, v in self.surface_params
+            },
             "start": None if self.start is None else list(self.start),
             "steps": self.steps,
             "noise": self.noise,
@@ -138,11 +142,13 @@ def from_dict(data: Any) -> tuple[Experiment, list[str]]:
     if not isinstance(data, Mapping):
         return Experiment(), ["the setup is not a mapping of fields; using the default setup"]
     base = Experiment()
-    surface = _choice(data.get("surface", base.surface), surfaces.names(), "function", warnings)
+    surface = _choice(data.get("surface", base.surface), surface_names(), "function", warnings)
     if surface is None:
         surface = base.surface
     surface_params = _surface_params(surface, data.get("surface_params", {}), warnings)
-    objective = surfaces.get(surface, **dict(surface_params))
+    if surface == CUSTOM and not surface_params:
+        surface = base.surface
+    objective = build_surface(surface, surface_params)
     exp = Experiment(
         surface=surface,
         surface_params=surface_params,
@@ -182,7 +188,11 @@ def to_query(exp: Experiment) -> dict[str, str | list[str]]:
     }
     if exp.start is not None:
         query["x0"] = ",".join(_exact(v) for v in exp.start)
-    if exp.surface_params:
+    if exp.surface == CUSTOM:
+        given = dict(exp.surface_params)
+        query["expr"] = given["text"]
+        query["box"] = ",".join(_exact(v) for pair in given["bounds"] for v in pair)
+    elif exp.surface_params:
         query["fp"] = _pairs("", exp.surface_params)[1:]
     if exp.noise:
         query["noise"] = _exact(exp.noise)
@@ -202,10 +212,10 @@ def from_query(query: Mapping[str, list[str]]) -> tuple[Experiment, list[str]]:
     """
     warnings: list[str] = []
 
-    def one(key: str) -> str | None:
+    def one(key: str, limit: int = MAX_TEXT) -> str | None:
         values = query.get(key) or []
         value = values[-1] if values else None
-        if value is not None and len(value) > MAX_TEXT:
+        if value is not None and len(value) > limit:
             warnings.append(f"'{key}' in the link is too long; using the default")
             return None
         return value
@@ -213,7 +223,10 @@ def from_query(query: Mapping[str, list[str]]) -> tuple[Experiment, list[str]]:
     data: dict[str, Any] = {}
     if (f := one("f")) is not None:
         data["surface"] = f
-    if (fp := one("fp")) is not None:
+    if data.get("surface") == CUSTOM:
+        text = one("expr", surfaces.expression.MAX_LENGTH)
+        data["surface_params"] = {"text": text or "", "bounds": _split(one("box"))}
+    elif (fp := one("fp")) is not None:
         data["surface_params"] = _parse_pairs(fp, "function parameters", warnings)
     if (x0 := one("x0")) is not None:
         data["start"] = x0.split(",")
@@ -290,7 +303,46 @@ def _number(
     return int(number) if integer else number
 
 
+def surface_names() -> list[str]:
+    """Every function a setup may name: the built-in surfaces and a typed formula."""
+    return [*surfaces.names(), CUSTOM]
+
+
+def build_surface(name: str, params: Params) -> surfaces.Surface:
+    """The surface of a setup: a built-in one by name, or the user's formula."""
+    if name == CUSTOM:
+        given = dict(params)
+        return surfaces.from_expression(given.get("text", DEFAULT_FORMULA), given.get("bounds"))
+    return surfaces.get(name, **dict(params))
+
+
+def formula_params(text: str, bounds: Any = None) -> Params:
+    """Validated parameters of a formula surface; ``FormulaError``/``ValueError`` when refused."""
+    built = surfaces.from_expression(text, bounds)
+    return (("text", built.params["text"]), ("bounds", built.params["bounds"]))
+
+
+def _formula(raw: Any, warnings: list[str]) -> Params:
+    try:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("text"), str):
+            raise ValueError("a formula needs its text")
+        bounds = raw.get("bounds")
+        if bounds is not None:
+            flat = [
+                _float(v)
+                for v in (bounds if isinstance(bounds, list | tuple) else [])
+                for v in (v if isinstance(v, list | tuple) else [v])
+            ]
+            bounds = [tuple(flat[i : i + 2]) for i in range(0, len(flat), 2)] or None
+        return formula_params(raw["text"], bounds)
+    except (ValueError, TypeError, OverflowError) as err:
+        warnings.append(f"formula refused ({_why(err)}); using the default function")
+        return ()
+
+
 def _surface_params(surface: str, raw: Any, warnings: list[str]) -> Params:
+    if surface == CUSTOM:
+        return _formula(raw, warnings)
     if not isinstance(raw, Mapping) or not raw:
         return ()
     try:
@@ -402,6 +454,10 @@ def _parse_pairs(text: str, what: str, warnings: list[str]) -> dict[str, str]:
             continue
         pairs[key.strip()] = value.strip()
     return pairs
+
+
+def _split(text: str | None) -> list[str] | None:
+    return None if not text else text.split(",")
 
 
 def _pairs(head: str, params: Params) -> str:

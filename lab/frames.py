@@ -213,6 +213,20 @@ def surface_picture(surface: surfaces.Surface, n: int = PICTURE) -> pd.DataFrame
     )
 
 
+def grid_minimum(surface: surfaces.Surface, n: int = 201) -> tuple[float, ...] | None:
+    """The lowest point of f on an n-point grid per axis over the window: an estimate of the
+    minimum where none is known (None where f is nowhere finite)."""
+    axes = [np.linspace(lo, hi, n) for lo, hi in surface.bounds]
+    points = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, surface.dim)
+    with np.errstate(all="ignore"):
+        values = surface.f(points)
+    if not np.isfinite(values).any():
+        return None
+    return tuple(
+        float(v) for v in points[np.nanargmin(np.where(np.isfinite(values), values, np.nan))]
+    )
+
+
 def surface_grid(surface: surfaces.Surface, n: int = PICK_GRID) -> pd.DataFrame:
     """Cells of a heatmap over the plotting window: lower-left corners x, y (each cell is
     ``width / n`` wide), f, and the colour value (log10 of f − f_min where f spans decades)."""

@@ -9,6 +9,7 @@ registry, so a new optimizer needs no code here.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import replace
 from functools import cache
 from typing import Any
@@ -21,6 +22,8 @@ from lab import experiment as ex
 from lab import lessons
 from optimizers import schedules
 from optimizers.base import Hyperparam
+
+from .text import plain as text_plain
 
 LR_GRID = sorted({round(m * 10.0**e, 12) for e in range(-6, 2) for m in (1, 2, 5)})
 SMALL_GRID = [10.0**e for e in range(-16, 0)]
@@ -37,6 +40,8 @@ RUN_HELP = "Any number of optimizer configurations; the same optimizer may appea
 
 @cache
 def surface_label(name: str) -> str:
+    if name == ex.CUSTOM:
+        return "Your formula…"
     s = surfaces.get(name)
     group = "Stochastic" if s.stochastic else f"{s.dim}-D"
     return f"{group} · {s.title}"
@@ -53,7 +58,12 @@ def load(exp: ex.Experiment) -> None:
     for key, value in exp.objective().params.items():  # defaults resolved (batch_size)
         state[f"sp.{exp.surface}.{key}"] = value
     for i, value in enumerate(exp.start_point()):
-        state[f"x0.{exp.surface}.{i}"] = float(value)
+        state[start_key(exp.surface, exp.surface_params, i)] = float(value)
+    if exp.surface == ex.CUSTOM:
+        given = dict(exp.surface_params)
+        state["formula"] = given["text"]
+        for i, value in enumerate(v for pair in given["bounds"] for v in pair):
+            state[f"fbox.{i}"] = float(value)
     state["steps"], state["noise"], state["seed"] = exp.steps, float(exp.noise), exp.seed
     state["tolerance"] = float(exp.tolerance)
     state["schedule"] = exp.schedule
@@ -107,10 +117,67 @@ def render(base: ex.Experiment, hidden: frozenset[str] = frozenset()) -> ex.Expe
 
 def _function() -> dict[str, Any]:
     st.subheader("Function")
-    name = st.selectbox("Test function", surfaces.names(), key="surface", format_func=surface_label)
+    name = st.selectbox(
+        "Test function", ex.surface_names(), key="surface", format_func=surface_label
+    )
+    if name == ex.CUSTOM:
+        return {"surface": name, "surface_params": _formula()}
     objective = _surface(name)
     st.caption(objective.lesson)
     return {"surface": name, "surface_params": objective_params(name, objective)}
+
+
+def _formula() -> ex.Params:
+    """The formula box: the text, its window, the rendered formula and gradient, or the error
+    in place (the last accepted formula stays in use)."""
+    _init("formula", ex.DEFAULT_FORMULA)
+    text = st.text_input(
+        "f(x) or f(x, y) =",
+        key="formula",
+        max_chars=500,
+        help="Numbers, x and y, + − * / ** (or ^), parentheses, sin cos tan exp "
+        "log sqrt abs tanh sinh cosh arctan, min(a, b), max(a, b), pi, e.",
+    )
+    two_d = "y" in text  # no whitelisted function name contains a y
+    labels = ("x from", "x to", "y from", "y to")[: 4 if two_d else 2]
+    box = []
+    for i, (col, label) in enumerate(zip(st.columns(4), labels, strict=False)):
+        _init(f"fbox.{i}", -5.0 if i % 2 == 0 else 5.0)
+        box.append(col.number_input(label, key=f"fbox.{i}", step=1.0, format="%g"))
+    try:
+        params = ex.formula_params(text, [tuple(box[i : i + 2]) for i in range(0, len(box), 2)])
+    except ValueError as err:
+        st.error(text_plain(str(err)), icon=":material/block:")
+        params = st.session_state.get("formula_ok") or ex.formula_params(ex.DEFAULT_FORMULA)
+        st.caption("Still showing the last formula that was accepted.")
+    else:
+        st.session_state["formula_ok"] = params
+    objective = ex.build_surface(ex.CUSTOM, params)
+    st.latex(objective.formula)
+    for line in surfaces.gradient_latex(objective):
+        st.latex(line)
+    with_grid = _window_points(objective)
+    if message := surfaces.check_domain(objective, with_grid):
+        st.warning(message)
+    return params
+
+
+def _window_points(objective: surfaces.Surface, n: int = 60) -> Any:
+    import numpy as np
+
+    axes = [np.linspace(lo, hi, n) for lo, hi in objective.bounds]
+    if objective.dim == 1:
+        return axes[0][:, None]
+    gx, gy = np.meshgrid(*axes)
+    return np.stack([gx, gy], axis=-1).reshape(-1, 2)
+
+
+def start_key(surface: str, params: ex.Params, i: int) -> str:
+    """The session key of the start input: per formula for a typed one, so a new formula starts
+    from its own default inside its own window."""
+    if surface != ex.CUSTOM:
+        return f"x0.{surface}.{i}"
+    return f"x0.custom.{zlib.crc32(repr(params).encode())}.{i}"
 
 
 def _run_settings() -> dict[str, Any]:
@@ -181,6 +248,12 @@ def _pick_lesson() -> None:
         st.session_state["tab"] = lesson.view
 
 
+def _params_of(objective: surfaces.Surface) -> ex.Params:
+    if objective.name == ex.CUSTOM:
+        return (("text", objective.params["text"]), ("bounds", objective.params["bounds"]))
+    return objective_params(objective.name, objective)
+
+
 def objective_params(name: str, objective: surfaces.Surface) -> ex.Params:
     defaults = surfaces.defaults(name)
     return tuple((k, v) for k, v in objective.params.items() if v != defaults.get(k))
@@ -219,7 +292,7 @@ def _start(objective: surfaces.Surface) -> list[float]:
     start = []
     for i, (col, axis) in enumerate(zip(cols, objective.axis_names, strict=True)):
         lo, hi = objective.bounds[i]
-        key = f"x0.{objective.name}.{i}"
+        key = start_key(objective.name, _params_of(objective), i)
         _init(key, float(objective.start[i]))
         with col:
             start.append(

@@ -10,7 +10,7 @@ from lab import charts, figures, frames, lessons
 from lab import experiment as ex
 from lab.simulate import simulate
 
-from . import inspector, sweep_view
+from . import inspector, sidebar, sweep_view
 
 TAB_KEY = "tab"
 MAP_KEY = "trajectory_map"
@@ -85,7 +85,7 @@ def render(exp: ex.Experiment) -> None:
                     width="stretch",
                     key=MAP_KEY,
                     selection_mode=charts.PICK,
-                    on_select=functools.partial(_move_start, exp.surface),
+                    on_select=functools.partial(_move_start, exp),
                 )
                 st.caption(
                     "Click the map to start there. Drag the playback slider to replay the race. "
@@ -98,12 +98,13 @@ def render(exp: ex.Experiment) -> None:
                 _summary(exp, data)
 
 
-def _move_start(surface: str) -> None:
+def _move_start(exp: ex.Experiment) -> None:
     """A click on the map: start from the clicked cell's centre (rounded to 3 digits)."""
     picked = st.session_state[MAP_KEY].selection.get(charts.PICK) or []
     if picked and {"cx", "cy"} <= picked[0].keys():
         for i, key in enumerate(("cx", "cy")):
-            st.session_state[f"x0.{surface}.{i}"] = float(f"{picked[0][key]:.3g}")
+            key_i = sidebar.start_key(exp.surface, exp.surface_params, i)
+            st.session_state[key_i] = float(f"{picked[0][key]:.3g}")
 
 
 def _summary(exp: ex.Experiment, data: dict) -> None:

@@ -78,3 +78,24 @@ def test_the_sweep_view(page, app_url, wait_for_app, assert_no_exception, screen
     expect(page.get_by_role("tab", name="Trajectories", selected=True)).to_be_visible()
     assert_no_exception(page)
     screenshot(page, "fair_comparison")
+
+
+def test_typing_a_formula(page, app_url, wait_for_app, assert_no_exception, screenshot):
+    page.goto(f"{app_url}/?f=custom&expr=x%5E2%2By%5E2")
+    wait_for_app(page)
+    box = page.locator(".st-key-formula input")
+    box.fill("x**4 - 3*x**2 + x")
+    box.press("Enter")
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('expr') === 'x^4-3*x^2+x'", timeout=30_000
+    )
+    wait_for_app(page)
+    expect(page.locator(MAP)).to_have_count(2)  # 1-D: x against step, and the curve
+    assert_no_exception(page)
+    screenshot(page, "formula_1d")
+    box.fill("__import__('os')")
+    box.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_text("underscores are not allowed")).to_be_visible()
+    assert_no_exception(page)
+    screenshot(page, "formula_refused")

@@ -3,6 +3,7 @@
 import json
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -121,3 +122,22 @@ def test_every_optimizer_default_round_trips():
     runs = tuple(ex.run(name, lr=optimizers.defaults(name)["lr"]) for name in optimizers.names())
     exp = ex.Experiment(runs=runs[: ex.MAX_RUNS])
     assert ex.from_query(query_of(exp)) == (exp, [])
+
+
+def test_a_typed_formula_round_trips_and_is_checked():
+    params = ex.formula_params("(1 - x)**2 + 100*(y - x**2)**2", [(-2, 2), (-1, 3)])
+    exp = ex.Experiment(surface=ex.CUSTOM, surface_params=params, start=(-1.2, 1.0))
+    assert ex.from_query(query_of(exp)) == (exp, [])
+    assert ex.from_json(ex.to_json(exp)) == (exp, [])
+    rosen = surfaces.get("rosenbrock")
+    points = np.array([[-1.2, 1.0], [0.3, 0.7]])
+    np.testing.assert_allclose(exp.objective().grad(points), rosen.grad(points), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "expr", ["__import__('os').system('x')", "x.__class__", "9**9**9**9", "x" * 600, "lambda: 1"]
+)
+def test_a_hostile_formula_in_a_link_falls_back_with_a_warning(expr):
+    exp, warnings = ex.from_query({"f": ["custom"], "expr": [expr]})
+    assert exp.surface == "rosenbrock"
+    assert any("formula refused" in w or "too long" in w for w in warnings), warnings
