@@ -39,11 +39,13 @@ def to_spec(chart: alt.TopLevelMixin) -> dict:
     (Streamlit turns the DataFrames into Arrow).
     """
     datasets: dict[str, pd.DataFrame] = {}
+    names: dict[int, str] = {}  # layers sharing a DataFrame share one dataset
 
     def by_name(data: pd.DataFrame) -> dict[str, str]:
-        name = f"data-{len(datasets)}"
-        datasets[name] = data
-        return {"name": name}
+        if id(data) not in names:
+            names[id(data)] = f"data-{len(datasets)}"
+            datasets[names[id(data)]] = data
+        return {"name": names[id(data)]}
 
     with _ALTAIR_GLOBALS:
         alt.data_transformers.register("optimizer_lab", by_name)

@@ -17,6 +17,7 @@ from lab import charts, sweep_charts, sweeps
 from lab import experiment as ex
 
 from . import sidebar
+from .arrow import arrow_datasets
 
 METRIC_NAMES = {"final": "final f − f_min", "steps_to_tol": "steps to the tolerance"}
 FULL_RERUN = "sweep_full_rerun"
@@ -48,18 +49,19 @@ def _lr_spec(exp: ex.Experiment, sweep: tuple, metric: str) -> dict:
     chart = sweep_charts.lr_sensitivity_chart(
         sweeps.summarise_lr_sweep(table), sweeps.best_lrs(table, metric), exp.labels(), metric
     )
-    return charts.to_spec(charts.styled(chart))
+    return arrow_datasets(charts.to_spec(charts.styled(chart)))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _map_spec(exp: ex.Experiment, grid: tuple, metric: str) -> dict:
-    return charts.to_spec(charts.styled(sweep_charts.hyper_map_chart(_map(exp, *grid), metric)))
+    chart = sweep_charts.hyper_map_chart(_map(exp, *grid), metric)
+    return arrow_datasets(charts.to_spec(charts.styled(chart)))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _basins_spec(exp: ex.Experiment, run_index: int, n: int) -> dict:
     chart = sweep_charts.basins_chart(_basins(exp, run_index, n), exp.objective())
-    return charts.to_spec(charts.styled(chart))
+    return arrow_datasets(charts.to_spec(charts.styled(chart)))
 
 
 def _partner_grid(exp: ex.Experiment, run_index: int, name: str, n: int) -> np.ndarray:

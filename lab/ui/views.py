@@ -11,6 +11,7 @@ from lab import experiment as ex
 from lab.simulate import simulate
 
 from . import inspector, sidebar, sweep_view
+from .arrow import arrow_datasets
 
 TAB_KEY = "tab"
 MAP_KEY = "trajectory_map"
@@ -40,7 +41,7 @@ def landscape(exp_surface: tuple) -> tuple:
 @st.cache_data(max_entries=128, show_spinner=False)
 def chart_specs(exp: ex.Experiment, view: str) -> list[dict]:
     land = landscape((exp.surface, exp.surface_params))
-    return figures.chart_specs(exp, tables(exp), land, view)
+    return [arrow_datasets(spec) for spec in figures.chart_specs(exp, tables(exp), land, view)]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
