@@ -8,7 +8,6 @@ import streamlit as st
 
 from lab import charts, figures, frames, lessons
 from lab import experiment as ex
-from lab.simulate import simulate
 
 from . import inspector, sidebar, sweep_view
 from .arrow import arrow_datasets
@@ -46,7 +45,7 @@ def chart_specs(exp: ex.Experiment, view: str) -> list[dict]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def per_step_csv(exp: ex.Experiment) -> bytes:
-    return frames.per_step(simulate(exp), exp.objective()).to_csv(index=False).encode()
+    return frames.per_step(inspector.results(exp), exp.objective()).to_csv(index=False).encode()
 
 
 def render(exp: ex.Experiment) -> None:
