@@ -73,7 +73,7 @@ def lr_sensitivity_chart(
     values = data[[mid, lo, hi]].to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
     logged = metric == "final" and len(finite) > 0 and bool((finite > 0).all())
-    known = summary.attrs.get("surface") is None or _has_minimum(summary.attrs["surface"])
+    known = summary.attrs.get("has_minimum", True)
     title = _TITLES[metric][0 if known else 1]
     if metric == "steps_to_tol" and "tolerance" in summary.attrs:
         title = f"steps to f − f_min < {summary.attrs['tolerance']:g}"
@@ -178,13 +178,6 @@ def lr_sensitivity_chart(
     )
 
 
-def _has_minimum(surface: str) -> bool:
-    try:
-        return surfaces.get(surface).f_min is not None
-    except (KeyError, ValueError, TypeError):
-        return True
-
-
 def _y_scale(finite: np.ndarray, logged: bool, runs: int) -> alt.Scale:
     """The main y scale, with head-room at the top for the strip of ✕ markers."""
     if not len(finite):
@@ -271,7 +264,7 @@ def hyper_map_chart(map_df: pd.DataFrame, metric: Metric = "final") -> alt.Layer
     title = _TITLES[metric][0]
     if metric == "steps_to_tol" and "tolerance" in attrs:
         title = f"steps to f − f_min < {attrs['tolerance']:g}"
-    elif metric == "final" and not _has_minimum(attrs.get("surface", "")):
+    elif metric == "final" and not attrs.get("has_minimum", True):
         title = _TITLES["final"][1]
 
     x = alt.X(

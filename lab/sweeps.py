@@ -186,7 +186,13 @@ def lr_sweep(exp: Experiment, lrs: ArrayLike | None = None, seeds: int = 1) -> p
             )
         )
     df = _concat(frames_, SWEEP_COLUMNS)
-    df.attrs.update(kind="lr_sweep", surface=exp.surface, tolerance=exp.tolerance, errors=errors)
+    df.attrs.update(
+        kind="lr_sweep",
+        surface=exp.surface,
+        has_minimum=exp.objective().f_min is not None,
+        tolerance=exp.tolerance,
+        errors=errors,
+    )
     df.attrs["seeds"] = seeds
     return df
 
@@ -363,6 +369,7 @@ def hyper_map(
         y_param=y_param,
         x_log=_log_spaced(xs, specs[x_param].log),
         y_log=_log_spaced(ys, specs[y_param].log),
+        has_minimum=exp.objective().f_min is not None,
         optimizer=config.optimizer,
         run=label,
         seeds=seeds,
