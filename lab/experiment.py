@@ -8,6 +8,7 @@ its default, saying so in a warning. Nothing is ever evaluated.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -308,8 +309,13 @@ def surface_names() -> list[str]:
     return [*surfaces.names(), CUSTOM]
 
 
+@functools.lru_cache(maxsize=64)
 def build_surface(name: str, params: Params) -> surfaces.Surface:
-    """The surface of a setup: a built-in one by name, or the user's formula."""
+    """The surface of a setup: a built-in one by name, or the user's formula.
+
+    Memoised: surfaces are immutable values, and a rerun asks for its setup's surface a dozen
+    times (a typed formula is parsed and compiled each time otherwise).
+    """
     if name == CUSTOM:
         given = dict(params)
         return surfaces.from_expression(given.get("text", DEFAULT_FORMULA), given.get("bounds"))

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import charts, frames
 from .experiment import Experiment
-from .simulate import simulate
+from .simulate import RunResult, simulate
 
 VIEWS = (
     "Trajectories",
@@ -24,9 +24,9 @@ VIEWS = (
 )
 
 
-def tables(exp: Experiment) -> dict[str, Any]:
-    """Run the experiment and return every frame the views draw from."""
-    results = simulate(exp)
+def tables(exp: Experiment, results: list[RunResult] | None = None) -> dict[str, Any]:
+    """Every frame the views draw from, for the experiment's results (run here if not given)."""
+    results = simulate(exp) if results is None else results
     surface = exp.objective()
     return {
         "paths": frames.paths(results, surface),

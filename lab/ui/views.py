@@ -28,7 +28,7 @@ CAPTIONS = {
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def tables(exp: ex.Experiment) -> dict:
-    return figures.tables(exp)
+    return figures.tables(exp, inspector.results(exp))  # the runs, simulated once per setup
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
