@@ -22,6 +22,7 @@ Imports numpy only.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -115,7 +116,7 @@ class Param:
             bad = arr[~ok].flat[0] if arr.ndim else arr
             where = "" if arr.ndim == 0 else f" (at index {np.argwhere(~ok)[0].tolist()})"
             must = f"{what} in" if self.kind is int else "in"
-            got = f"{_fmt(bad)}{where}"
+            got = f"{_fmt(bad)}{where}" if arr.ndim else _given(value)
             raise ValueError(f"{self.name} must be {must} {self.interval()}; got {got}")
         if self.kind is int:
             return int(arr)
@@ -139,6 +140,15 @@ def _fmt(x: Any) -> str:
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     return f"{x:g}" if x == x else "nan"
+
+
+def _given(value: Any) -> str:
+    """A received scalar as people typed it: ``1`` for 1.0, ``5`` for 5, ``'10'`` for a string."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+        return str(int(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        return _fmt(value)
+    return _show(value)
 
 
 def _show(value: Any) -> str:

@@ -7,7 +7,7 @@
 >>> float(s.f(s.start))
 24.2
 
-`from_expression("x^2 + y^2")` makes a surface from a formula typed by a user (see
+`get("formula", text="x^2 + y^2")` makes a surface from a formula typed by a user (see
 `surfaces.expression`: it is parsed and differentiated here, never run as Python).
 
 Imports numpy only (never Streamlit, pandas or Altair).
@@ -15,7 +15,7 @@ Imports numpy only (never Streamlit, pandas or Altair).
 
 from surfaces.base import Surface
 from surfaces.expression import FormulaError, check_domain, from_expression, gradient_latex
-from surfaces.registry import defaults, get, names
+from surfaces.registry import defaults, get, names, parameters
 
 __all__ = [
     "FormulaError",
@@ -26,4 +26,5 @@ __all__ = [
     "get",
     "gradient_latex",
     "names",
+    "parameters",
 ]

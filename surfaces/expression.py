@@ -82,7 +82,8 @@ FUNCTIONS = {  # name: number of arguments
     "min": 2,
     "max": 2,
 }
-NAME = "custom"
+NAME = "formula"  # its registry name: surfaces.get("formula", text=..., bounds=...)
+DEFAULT_TEXT = "x^2 + 3*y^2 - x*y"
 
 _ALLOWED_NAMES = (*VARIABLES, *CONSTANTS, *FUNCTIONS)
 _GRAMMAR = (
@@ -1067,7 +1068,7 @@ def from_expression(text: str, bounds: ArrayLike | None = None) -> Surface:
             finite, low < high, |values| <= `MAX_BOUND`. None gives (-5, 5) on every axis.
 
     Returns:
-        A Surface named "custom" whose `params` are {"text": canonical text, "bounds": ...}, so
+        A Surface named "formula" whose `params` are {"text": canonical text, "bounds": ...}, so
         formulas differing only in spacing, `^` versus `**` or redundant parentheses are equal.
         It has no known minima (`f_min` is None); `f` and `grad` never warn and return NaN
         where f is undefined (see `check_domain`).
@@ -1100,7 +1101,7 @@ def from_expression(text: str, bounds: ArrayLike | None = None) -> Surface:
         raise FormulaError("the formula is nested too deeply") from None
     return Surface(
         name=NAME,
-        title="Your function",
+        title="Your formula",
         dim=parsed.dim,
         fun=partial(_value, value),
         jac=partial(_gradient, jac),

@@ -1,8 +1,10 @@
 """The registry: every surface by name, with its plotting window, start, minima and lesson.
 
-Adding a surface = a function pair in a family module + one `@_register` factory here. Values
-of minima are from OPTIMIZER_SPEC §6 (SFU Virtual Library, Wikipedia), polished to float64
-precision with Newton steps on the analytic gradient.
+Adding a surface = a function pair in a family module + one `@_register` factory here, with the
+surface's parameters declared as `params.Param`s (range, label, symbol, scale): `get` checks
+them and the dashboard builds its controls from them. Values of minima are from the SFU Virtual
+Library of test functions (Surjanovic & Bingham) and Wikipedia's "Test functions for
+optimization", polished to float64 precision with Newton steps on the analytic gradient.
 """
 
 from __future__ import annotations
@@ -14,19 +16,61 @@ from functools import partial
 
 import numpy as np
 
-from surfaces import camels, classic, multimodal, one_d, quadratic, saddles, stochastic
+from params import Param
+from surfaces import camels, classic, expression, multimodal, one_d, quadratic, saddles, stochastic
 from surfaces.base import Surface
-from surfaces.params import check_int, check_real
 
 _FACTORIES: dict[str, Callable[..., Surface]] = {}  # filled once at import; display order
+_PARAMS: dict[str, tuple[Param, ...]] = {}
+
+KAPPA = Param(
+    "kappa",
+    "Condition number κ (kappa)",
+    symbol=r"\kappa",
+    low=1.0,
+    high=1e6,
+    high_inclusive=True,
+    log=True,
+    ui_range=(1.0, 1e4),
+    help="How many times steeper the valley's walls are than its floor.",
+)
+N_SAMPLES = Param(
+    "n_samples", "Data points n (n_samples)", kind=int, low=2, high=100_000, high_inclusive=True
+)
+BATCH_SIZE = Param(
+    "batch_size",
+    "Mini-batch size B (batch_size)",
+    kind=int,
+    low=1,
+    high=100_000,
+    high_inclusive=True,
+    help="Points per gradient, at most n; the whole data set gives the exact gradient.",
+)
+DATA_NOISE = Param("noise", "Noise in the data σ (noise)", low=0.0, high=100.0, high_inclusive=True)
+DATA_SEED = Param(
+    "data_seed", "Data seed (data_seed)", kind=int, low=0, high=2**31 - 1, high_inclusive=True
+)
 
 
-def _register(name: str) -> Callable[[Callable[..., Surface]], Callable[..., Surface]]:
+def _register(
+    name: str, params: tuple[Param, ...] = ()
+) -> Callable[[Callable[..., Surface]], Callable[..., Surface]]:
     def add(factory: Callable[..., Surface]) -> Callable[..., Surface]:
         _FACTORIES[name] = factory
+        _PARAMS[name] = params
         return factory
 
     return add
+
+
+def parameters(name: str) -> tuple[Param, ...]:
+    """The declared numeric parameters of surface `name` (range, label, symbol, scale).
+
+    >>> [p.name for p in parameters("least_squares")]
+    ['n_samples', 'batch_size', 'noise', 'data_seed']
+    """
+    defaults(name)  # the KeyError listing the choices
+    return _PARAMS[name]
 
 
 def names(dim: int | None = None, stochastic: bool | None = None) -> list[str]:
@@ -85,7 +129,13 @@ def get(name: str, **params: object) -> Surface:
             f"surface {name!r} got unexpected parameter(s) {', '.join(map(repr, unknown))}; "
             f"valid: {', '.join(valid) or 'none'}"
         )
-    return factory(**params)
+    specs = {p.name: p for p in _PARAMS[name]}
+    optional = {k for k, v in defaults(name).items() if v is None}  # None: "work it out"
+    checked = {
+        k: v if k not in specs or (v is None and k in optional) else specs[k].validate(v)
+        for k, v in params.items()
+    }
+    return factory(**checked)
 
 
 # --- 2-D: convex quadratics -------------------------------------------------------------------
@@ -109,9 +159,9 @@ def _quadratic() -> Surface:
     )
 
 
-@_register("ravine")
+@_register("ravine", (KAPPA,))
 def _ravine(kappa: float = 10.0) -> Surface:
-    kappa = check_real("kappa", kappa, low=1.0)
+    kappa = float(kappa)
     return Surface(
         name="ravine",
         title="Ill-conditioned ravine",
@@ -462,7 +512,7 @@ def _double_well() -> Surface:
 # --- stochastic ---------------------------------------------------------------------------------
 
 
-@_register("least_squares")
+@_register("least_squares", (N_SAMPLES, BATCH_SIZE, DATA_NOISE, DATA_SEED))
 def _least_squares(
     n_samples: int = 200, batch_size: int | None = None, noise: float = 0.5, data_seed: int = 0
 ) -> Surface:
@@ -471,14 +521,16 @@ def _least_squares(
     Args:
         n_samples: data set size, in [2, 100000].
         batch_size: mini-batch size, in [1, n_samples]; None means min(8, n_samples).
-        noise: standard deviation of the label noise, >= 0.
-        data_seed: seed of the data set (not of the batches), >= 0.
+        noise: standard deviation of the label noise, in [0, 10].
+        data_seed: seed of the data set (not of the batches), in [0, 2^31 − 1].
+
+    `get` has checked each against its declared `Param`; only batch_size ≤ n_samples, which
+    ties two parameters together, is checked here.
     """
-    n_samples = check_int("n_samples", n_samples, low=2, high=100_000)
-    batch_size = min(8, n_samples) if batch_size is None else batch_size
-    batch_size = check_int("batch_size", batch_size, low=1, high=n_samples)
-    noise = check_real("noise", noise, low=0.0)
-    data_seed = check_int("data_seed", data_seed, low=0)
+    n_samples, noise, data_seed = int(n_samples), float(noise), int(data_seed)
+    batch_size = min(8, n_samples) if batch_size is None else int(batch_size)
+    if batch_size > n_samples:
+        raise ValueError(f"batch_size must be a whole number in [1, {n_samples}]; got {batch_size}")
     data_x, data_y = stochastic.make_regression_data(n_samples, noise, data_seed)
     for arr in (data_x, data_y):
         arr.setflags(write=False)  # shared by f, grad, minibatch_grad and `data`
@@ -517,3 +569,12 @@ def _least_squares(
         data=(data_x, data_y),
         axis_names=("w", "b"),
     )
+
+
+# --- a formula typed by a user ----------------------------------------------------------------
+
+
+@_register("formula")
+def _formula(text: str = expression.DEFAULT_TEXT, bounds: object = None) -> Surface:
+    """The user's formula in x (1-D) or x and y (2-D): see `surfaces.expression`."""
+    return expression.from_expression(text, bounds)

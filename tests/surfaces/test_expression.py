@@ -432,7 +432,8 @@ def test_degenerate_formulas_are_built_and_contained(text):
 def test_surface_metadata():
     s = from_expression("x^2 + 3*y")
     assert isinstance(s, surfaces.Surface)
-    assert (s.name, s.title, s.dim) == ("custom", "Your function", 2)
+    assert (s.name, s.title, s.dim) == ("formula", "Your formula", 2)
+    assert s == surfaces.get("formula", text="x^2 + 3*y")
     assert s.bounds == ((-5.0, 5.0), (-5.0, 5.0))
     assert s.start == (1.0, 1.0)  # 60% along each axis, off the centre
     assert s.global_minima.shape == s.minima.shape == (0, 2)

@@ -237,7 +237,7 @@ def test_start_is_not_stationary(s):
 
 def test_f_min_none_iff_no_minima(s):
     assert (s.f_min is None) == (len(s.minima) == 0) == (len(s.global_minima) == 0)
-    assert (s.f_min is None) == (s.name in {"saddle", "monkey_saddle"})
+    assert (s.f_min is None) == (s.name in {"saddle", "monkey_saddle", "formula"})
 
 
 def test_minima_arrays_are_read_only(s):
