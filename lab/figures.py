@@ -1,4 +1,4 @@
-"""What each view shows, as data: the tidy frames of an experiment and the chart specs of a tab.
+"""What the views show, as data: an experiment's tidy frames, and the charts each view builds.
 
 Pure functions (no Streamlit), so the UI only caches and places them.
 """
@@ -12,16 +12,6 @@ import pandas as pd
 from . import charts, frames
 from .experiment import Experiment
 from .simulate import RunResult, simulate
-
-VIEWS = (
-    "Trajectories",
-    "Loss",
-    "Effective learning rate",
-    "Inside a step",
-    "Equations",
-    "Sweep",
-    "Summary",
-)
 
 
 def tables(exp: Experiment, results: list[RunResult] | None = None) -> dict[str, Any]:
@@ -47,36 +37,44 @@ def landscape(exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
     return frames.surface_grid(surface), frames.surface_picture(surface), frames.contours(surface)
 
 
-def chart_objects(exp: Experiment, data: dict[str, Any], land: tuple, view: str) -> list:
-    """The Altair charts of one view, in page order."""
-    surface = exp.objective()
-    labels = exp.labels()  # every run keeps its colour slot, even one that cannot run
-    if view == "Trajectories":
-        grid, picture, lines = land
-        start = exp.start_point()
-        if surface.dim == 2:
-            return [
-                charts.trajectory_map(grid, picture, lines, data["paths"], surface, labels, start)
-            ]
-        return [
-            charts.parameter_vs_step(data["paths"], surface, labels),
-            charts.function_curve(grid, data["paths"], surface, labels, start),
-        ]
-    if view == "Loss":
-        return [
-            charts.loss_chart(data["losses"], data["divergences"], surface, labels),
-            charts.grad_norm_chart(data["losses"], labels),
-        ]
-    if view == "Effective learning rate":
-        return [charts.lr_chart(data["rates"], labels), charts.gain_chart(data["rates"], labels)]
-    if view == "Inside a step":
-        return [
-            charts.state_chart(states, labels, f"Parameter {name}")
-            for name, states in zip(surface.axis_names, data["states"], strict=True)
-        ]
+def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
+    """The path over the function: a map (2-D), or x against step and the curve (1-D)."""
+    surface, labels, start = exp.objective(), exp.labels(), exp.start_point()
+    grid, picture, lines = land
+    if surface.dim == 2:
+        return [charts.trajectory_map(grid, picture, lines, data["paths"], surface, labels, start)]
+    return [
+        charts.parameter_vs_step(data["paths"], surface, labels),
+        charts.function_curve(grid, data["paths"], surface, labels, start),
+    ]
+
+
+def loss_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
+    surface, labels = exp.objective(), exp.labels()
+    return [
+        charts.loss_chart(data["losses"], data["divergences"], surface, labels),
+        charts.grad_norm_chart(data["losses"], labels),
+    ]
+
+
+def learning_rate_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
+    labels = exp.labels()
+    return [charts.lr_chart(data["rates"], labels), charts.gain_chart(data["rates"], labels)]
+
+
+def state_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
+    """Every run's internal state over time, one chart per parameter."""
+    names = exp.objective().axis_names
+    return [
+        charts.state_chart(states, exp.labels(), f"Parameter {name}")
+        for name, states in zip(names, data["states"], strict=True)
+    ]
+
+
+def no_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
     return []
 
 
-def chart_specs(exp: Experiment, data: dict[str, Any], land: tuple, view: str) -> list[dict]:
-    """The Vega-Lite specs of one view's charts, styled, ready to cache and send."""
-    return [charts.to_spec(charts.styled(c)) for c in chart_objects(exp, data, land, view)]
+def specs(built: list) -> list[dict]:
+    """Vega-Lite specs of Altair charts, styled, ready to cache and send."""
+    return [charts.to_spec(charts.styled(c)) for c in built]

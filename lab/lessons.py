@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .experiment import Experiment, run
+from . import views
+from .experiment import Experiment, run_config
+from .views import View
 
 HIDEABLE = ("function", "start", "run", "optimizers", "sidebar")
 
@@ -19,7 +21,7 @@ class Lesson:
     title: str
     text: str
     experiment: Experiment
-    view: str = "Trajectories"
+    view: View = views.TRAJECTORIES
 
 
 LESSONS: tuple[Lesson, ...] = (
@@ -35,9 +37,9 @@ LESSONS: tuple[Lesson, ...] = (
             surface="parabola",
             start=None,
             steps=30,
-            runs=(run("adagrad", lr=1.0), run("rmsprop", lr=1.0, alpha=0.9)),
+            runs=(run_config("adagrad", lr=1.0), run_config("rmsprop", lr=1.0, alpha=0.9)),
         ),
-        view="Effective learning rate",
+        view=views.LEARNING_RATE,
     ),
     Lesson(
         "slope_turns",
@@ -53,14 +55,14 @@ LESSONS: tuple[Lesson, ...] = (
             surface="slope",
             steps=300,
             runs=(
-                run("sgd", lr=8e-5),
-                run("momentum", lr=8e-5, momentum=0.9),
-                run("nesterov", lr=0.008, momentum=0.9),
-                run("rmsprop", lr=0.02, alpha=0.9, eps=1e-10),
-                run("rmsprop", lr=0.001, alpha=0.9, eps=1e-10, momentum=0.9),
-                run("rmsprop", lr=0.008, alpha=0.9, eps=1e-10, momentum=0.9, nesterov=True),
-                run("adadelta", rho=0.9),
-                run("adam", lr=0.01, beta1=0.9, beta2=0.999, eps=1e-10),
+                run_config("sgd", lr=8e-5),
+                run_config("momentum", lr=8e-5, momentum=0.9),
+                run_config("nesterov", lr=0.008, momentum=0.9),
+                run_config("rmsprop", lr=0.02, alpha=0.9, eps=1e-10),
+                run_config("rmsprop", lr=0.001, alpha=0.9, eps=1e-10, momentum=0.9),
+                run_config("rmsprop", lr=0.008, alpha=0.9, eps=1e-10, momentum=0.9, nesterov=True),
+                run_config("adadelta", rho=0.9),
+                run_config("adam", lr=0.01, beta1=0.9, beta2=0.999, eps=1e-10),
             ),
         ),
     ),
@@ -77,7 +79,7 @@ LESSONS: tuple[Lesson, ...] = (
             surface_params=(("kappa", 25.0),),
             start=(-4.0, 1.0),
             steps=60,
-            runs=(run("sgd", lr=0.075), run("momentum", lr=0.02, momentum=0.8)),
+            runs=(run_config("sgd", lr=0.075), run_config("momentum", lr=0.02, momentum=0.8)),
         ),
     ),
     Lesson(
@@ -93,7 +95,11 @@ LESSONS: tuple[Lesson, ...] = (
             surface_params=(("kappa", 100.0),),
             start=(-4.0, 1.0),
             steps=60,
-            runs=(run("sgd", lr=0.019), run("rmsprop", lr=0.05), run("adam", lr=0.1)),
+            runs=(
+                run_config("sgd", lr=0.019),
+                run_config("rmsprop", lr=0.05),
+                run_config("adam", lr=0.1),
+            ),
         ),
     ),
     Lesson(
@@ -108,7 +114,7 @@ LESSONS: tuple[Lesson, ...] = (
             surface="quadratic",
             start=(-4.0, 3.0),
             steps=60,
-            runs=(run("adam", lr=0.3), run("adam", lr=0.3, bias_correction=False)),
+            runs=(run_config("adam", lr=0.3), run_config("adam", lr=0.3, bias_correction=False)),
         ),
     ),
     Lesson(
@@ -123,7 +129,11 @@ LESSONS: tuple[Lesson, ...] = (
             surface="least_squares",
             surface_params=(("batch_size", 4),),
             steps=300,
-            runs=(run("sgd", lr=0.05), run("momentum", lr=0.01), run("adam", lr=0.05)),
+            runs=(
+                run_config("sgd", lr=0.05),
+                run_config("momentum", lr=0.01),
+                run_config("adam", lr=0.05),
+            ),
         ),
     ),
     Lesson(
@@ -137,11 +147,11 @@ LESSONS: tuple[Lesson, ...] = (
             surface="rosenbrock",
             steps=1000,
             runs=(
-                run("sgd", lr=1e-3),
-                run("momentum", lr=1e-3),
-                run("nesterov", lr=1e-3),
-                run("rmsprop", lr=1e-2),
-                run("adam", lr=5e-2),
+                run_config("sgd", lr=1e-3),
+                run_config("momentum", lr=1e-3),
+                run_config("nesterov", lr=1e-3),
+                run_config("rmsprop", lr=1e-2),
+                run_config("adam", lr=5e-2),
             ),
         ),
     ),
@@ -157,7 +167,11 @@ LESSONS: tuple[Lesson, ...] = (
             surface="saddle",
             start=(-1.5, 0.01),
             steps=50,
-            runs=(run("sgd", lr=0.05), run("momentum", lr=0.02), run("adam", lr=0.05)),
+            runs=(
+                run_config("sgd", lr=0.05),
+                run_config("momentum", lr=0.02),
+                run_config("adam", lr=0.05),
+            ),
         ),
     ),
     Lesson(
@@ -170,7 +184,11 @@ LESSONS: tuple[Lesson, ...] = (
             surface="himmelblau",
             start=(-0.27, -0.9),
             steps=300,
-            runs=(run("sgd", lr=0.01), run("momentum", lr=0.002), run("adam", lr=0.1)),
+            runs=(
+                run_config("sgd", lr=0.01),
+                run_config("momentum", lr=0.002),
+                run_config("adam", lr=0.1),
+            ),
         ),
     ),
     Lesson(
@@ -184,7 +202,7 @@ LESSONS: tuple[Lesson, ...] = (
             surface="parabola",
             start=(2.0,),
             steps=60,
-            runs=(run("sgd", lr=0.5), run("sgd", lr=1.8), run("sgd", lr=2.1)),
+            runs=(run_config("sgd", lr=0.5), run_config("sgd", lr=1.8), run_config("sgd", lr=2.1)),
         ),
     ),
 )

@@ -9,8 +9,8 @@ Divergence is the run loop's (non-finite values, or parameters far outside the f
 window): a diverged run has ``diverged`` set and NaN in place of its final loss, so a chart can
 draw it as divergence rather than as a huge loss.
 
->>> from lab.experiment import Experiment, run
->>> exp = Experiment(surface="parabola", runs=(run("sgd"),), steps=50)
+>>> from lab.experiment import Experiment, run_config
+>>> exp = Experiment(surface="parabola", runs=(run_config("sgd"),), steps=50)
 >>> df = lr_sweep(exp, [0.5, 1.5, 2.5])
 >>> df[["lr", "diverged"]].to_dict("list")
 {'lr': [0.5, 1.5, 2.5], 'diverged': [False, False, True]}
@@ -32,10 +32,10 @@ from numpy.typing import ArrayLike
 
 import optimizers
 import surfaces
+from params import Param
 
 from . import frames
-from .experiment import Experiment, RunConfig
-from .experiment import run as run_config
+from .experiment import Experiment, RunConfig, run_config
 
 Metric = Literal["final", "steps_to_tol"]
 METRICS = ("final", "steps_to_tol")
@@ -82,8 +82,9 @@ def default_lrs(n: int = 25) -> np.ndarray:
     return np.logspace(-5, 1, n)
 
 
-def map_axes(optimizer: str, n: int = 40) -> MapAxes:
-    """The learning rate against the hyperparameter that most shapes ``optimizer``'s dynamics.
+def map_axes(optimizer: str, n: int = 40, y_param: str | None = None) -> MapAxes:
+    """The learning rate against ``y_param``, by default the hyperparameter that most shapes
+    ``optimizer``'s dynamics.
 
     Momentum for SGD, Momentum and Nesterov (Distill's phase diagram), α for RMSProp, ρ for
     Adadelta, ``lr_decay`` for Adagrad, β₁ for the Adam family and Lion; any other optimizer gets
@@ -100,11 +101,13 @@ def map_axes(optimizer: str, n: int = 40) -> MapAxes:
     n = _count(n, "n", low=2)
     specs = {s.name: s for s in optimizers.hyperparams(optimizer)}
     numeric = [s.name for s in specs.values() if s.kind is float and s.name != "lr"]
-    partner = _PARTNER.get(optimizer) or ("beta1" if "beta1" in specs else None)
+    partner = y_param or _PARTNER.get(optimizer) or ("beta1" if "beta1" in specs else None)
     if partner is None:
         if not numeric:
             raise ValueError(f"{optimizer} has no numeric hyperparameter to pair with lr")
         partner = numeric[0]
+    if partner not in numeric:
+        raise ValueError(f"y_param must be one of {', '.join(numeric)}; got {partner!r}")
     y = _grid(specs[partner], n)
     if partner == "momentum" and optimizers.defaults(optimizer).get("nesterov") is True:
         y = np.linspace(y[-1] / n, y[-1], n)  # Nesterov needs momentum > 0
@@ -113,7 +116,7 @@ def map_axes(optimizer: str, n: int = 40) -> MapAxes:
 
 def _grid(spec: optimizers.Hyperparam, n: int) -> np.ndarray:
     low, high = spec.ui_range or (spec.low, spec.high if math.isfinite(spec.high) else 1.0)
-    if spec.high == 1.0 and not spec.high_inclusive:
+    if spec.high == 1.0:
         high = min(high, _UNIT_TOP)
     if spec.log:
         low = max(low, 1e-12)
@@ -276,8 +279,8 @@ def best_lrs(df: pd.DataFrame, metric: Metric = "final") -> dict[str, float | No
 def fair_runs(exp: Experiment, best: Mapping[str, float | None]) -> tuple[RunConfig, ...]:
     """The experiment's runs, each at its best learning rate (unchanged where None or absent).
 
-    >>> from lab.experiment import Experiment, run
-    >>> exp = Experiment(runs=(run("sgd", lr=1e-3), run("adam", lr=0.05)))
+    >>> from lab.experiment import Experiment, run_config
+    >>> exp = Experiment(runs=(run_config("sgd", lr=1e-3), run_config("adam", lr=0.05)))
     >>> [r.value("lr") for r in fair_runs(exp, {"SGD lr=0.001": 0.002, "Adam lr=0.05": None})]
     [0.002, 0.05]
     """
@@ -567,12 +570,8 @@ def _values(spec: optimizers.Hyperparam, values: ArrayLike) -> np.ndarray:
     return np.array(spec.validate(arr), dtype=float)
 
 
-def _count(value: Any, name: str, low: int, high: int | None = None) -> int:
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not ok or value < low or (high is not None and value > high):
-        top = "inf" if high is None else str(high)
-        raise ValueError(f"{name} must be a whole number in [{low}, {top}]; got {value!r}")
-    return int(value)
+def _count(value: Any, name: str, low: int, high: float = math.inf) -> int:
+    return Param(name, name, kind=int, low=low, high=high, high_inclusive=True).validate(value)
 
 
 def _pick(exp: Experiment, run_index: int) -> tuple[RunConfig, str]:

@@ -30,7 +30,6 @@ KAPPA = Param(
     low=1.0,
     high=1e6,
     high_inclusive=True,
-    log=True,
     ui_range=(1.0, 1e4),
     help="How many times steeper the valley's walls are than its floor.",
 )

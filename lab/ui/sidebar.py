@@ -1,87 +1,42 @@
 """The sidebar: widgets that build an :class:`~lab.experiment.Experiment`.
 
-Every widget keeps its value under a key in ``st.session_state``; :func:`load` writes an
-experiment into those keys (on a first visit from a link, or when a lesson is picked), and
-:func:`render` reads them back. Hyperparameter widgets are generated from the optimizer
-registry, so a new optimizer needs no code here.
+Every control is drawn from a declaration: a surface's, a schedule's or an optimizer's
+``params.Param``s, and the setup's own (``lab.experiment.STEPS`` …). A control offers the
+declared range, so a value a link may carry the widget accepts too. Widget keys and the loading
+of an experiment into them belong to :mod:`lab.ui.state`.
 """
 
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import replace
 from functools import cache
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 import optimizers
 import surfaces
+from lab import codecs, lessons
 from lab import experiment as ex
-from lab import lessons
 from optimizers import schedules
-from optimizers.base import Hyperparam
+from params import Param
 
+from . import state
 from .text import plain as text_plain
 
-LR_GRID = sorted({round(m * 10.0**e, 12) for e in range(-6, 2) for m in (1, 2, 5)})
-SMALL_GRID = [10.0**e for e in range(-16, 0)]
-SURFACE_CONTROLS: dict[str, dict[str, Any]] = {
-    "kappa": {"label": "Condition number κ (kappa)", "min_value": 1.0, "max_value": 1e4},
-    "n_samples": {"label": "Data points n (n_samples)", "min_value": 2, "max_value": 100_000},
-    "batch_size": {"label": "Mini-batch size B (batch_size)", "min_value": 1, "max_value": 100_000},
-    "noise": {"label": "Noise in the data σ (noise)", "min_value": 0.0, "max_value": 10.0},
-    "data_seed": {"label": "Data seed (data_seed)", "min_value": 0, "max_value": 2**31 - 1},
-}
-CUSTOM = "custom"
 RUN_HELP = "Any number of optimizer configurations; the same optimizer may appear twice."
+FINE_DECADES = 8  # a log control spanning at most this many decades offers 1, 2, 5 per decade
 
 
 @cache
 def surface_label(name: str) -> str:
-    if name == ex.CUSTOM:
+    if name == ex.FORMULA:
         return "Your formula…"
     s = surfaces.get(name)
     group = "Stochastic" if s.stochastic else f"{s.dim}-D"
     return f"{group} · {s.title}"
-
-
-def _key_run(run_id: int, optimizer: str, param: str) -> str:
-    return f"run.{run_id}.{optimizer}.{param}"
-
-
-def load(exp: ex.Experiment) -> None:
-    """Write an experiment into the widgets' state (a link, a lesson, a JSON upload)."""
-    state = st.session_state
-    state["surface"] = exp.surface
-    for key, value in exp.objective().params.items():  # defaults resolved (batch_size)
-        state[f"sp.{exp.surface}.{key}"] = value
-    for i, value in enumerate(exp.start_point()):
-        state[start_key(exp.surface, exp.surface_params, i)] = float(value)
-    if exp.surface == ex.CUSTOM:
-        given = dict(exp.surface_params)
-        state["formula"] = given["text"]
-        for i, value in enumerate(v for pair in given["bounds"] for v in pair):
-            state[f"fbox.{i}"] = float(value)
-    state["steps"], state["noise"], state["seed"] = exp.steps, float(exp.noise), exp.seed
-    state["tolerance"] = float(exp.tolerance)
-    state["schedule"] = exp.schedule
-    for key, value in {**schedules.defaults(exp.schedule), **dict(exp.schedule_params)}.items():
-        state[f"sch.{exp.schedule}.{key}"] = float(value)
-    state["run_ids"] = list(range(len(exp.runs)))
-    state["next_run_id"] = len(exp.runs)
-    for run_id, config in enumerate(exp.runs):
-        _load_run(run_id, config)
-
-
-def _load_run(run_id: int, config: ex.RunConfig) -> None:
-    st.session_state[f"run.{run_id}.optimizer"] = config.optimizer
-    for spec in optimizers.hyperparams(config.optimizer):
-        value = config.value(spec.name)
-        st.session_state[_key_run(run_id, config.optimizer, spec.name)] = (
-            value if spec.kind is bool else float(value)
-        )
 
 
 def render(base: ex.Experiment, hidden: frozenset[str] = frozenset()) -> ex.Experiment:
@@ -98,10 +53,10 @@ def render(base: ex.Experiment, hidden: frozenset[str] = frozenset()) -> ex.Expe
         if "function" not in hidden:
             fields.update(_function())
         if "start" not in hidden:
-            objective = ex.Experiment(
+            objective = ex.build_surface(
                 fields.get("surface", base.surface),
                 fields.get("surface_params", base.surface_params),
-            ).objective()
+            )
             start = tuple(_start(objective))
             fields["start"] = None if start == tuple(objective.start) else start
         if "run" not in hidden:
@@ -115,171 +70,29 @@ def render(base: ex.Experiment, hidden: frozenset[str] = frozenset()) -> ex.Expe
     return exp
 
 
+# --- the function ------------------------------------------------------------------------------
+
+
 def _function() -> dict[str, Any]:
     st.subheader("Function")
     name = st.selectbox(
-        "Test function", ex.surface_names(), key="surface", format_func=surface_label
+        "Test function", surfaces.names(), key=state.SURFACE, format_func=surface_label
     )
-    if name == ex.CUSTOM:
+    if name == ex.FORMULA:
         return {"surface": name, "surface_params": _formula()}
     objective = _surface(name)
     st.caption(objective.lesson)
-    return {"surface": name, "surface_params": objective_params(name, objective)}
-
-
-def _formula() -> ex.Params:
-    """The formula box: the text, its window, the rendered formula and gradient, or the error
-    in place (the last accepted formula stays in use)."""
-    _init("formula", ex.DEFAULT_FORMULA)
-    text = st.text_input(
-        "f(x) or f(x, y) =",
-        key="formula",
-        max_chars=500,
-        help="Numbers, x and y, + − * / ** (or ^), parentheses, sin cos tan exp "
-        "log sqrt abs tanh sinh cosh arctan, min(a, b), max(a, b), pi, e.",
-    )
-    two_d = "y" in text  # no whitelisted function name contains a y
-    labels = ("x from", "x to", "y from", "y to")[: 4 if two_d else 2]
-    box = []
-    for i, (col, label) in enumerate(zip(st.columns(4), labels, strict=False)):
-        _init(f"fbox.{i}", -5.0 if i % 2 == 0 else 5.0)
-        box.append(col.number_input(label, key=f"fbox.{i}", step=1.0, format="%g"))
-    try:
-        params = ex.formula_params(text, [tuple(box[i : i + 2]) for i in range(0, len(box), 2)])
-    except ValueError as err:
-        st.error(text_plain(str(err)), icon=":material/block:")
-        params = st.session_state.get("formula_ok") or ex.formula_params(ex.DEFAULT_FORMULA)
-        st.caption("Still showing the last formula that was accepted.")
-    else:
-        st.session_state["formula_ok"] = params
-    objective = ex.build_surface(ex.CUSTOM, params)
-    st.latex(objective.formula)
-    for line in surfaces.gradient_latex(objective):
-        st.latex(line)
-    with_grid = _window_points(objective)
-    if message := surfaces.check_domain(objective, with_grid):
-        st.warning(message)
-    return params
-
-
-def _window_points(objective: surfaces.Surface, n: int = 60) -> Any:
-    import numpy as np
-
-    axes = [np.linspace(lo, hi, n) for lo, hi in objective.bounds]
-    if objective.dim == 1:
-        return axes[0][:, None]
-    gx, gy = np.meshgrid(*axes)
-    return np.stack([gx, gy], axis=-1).reshape(-1, 2)
-
-
-def start_key(surface: str, params: ex.Params, i: int) -> str:
-    """The session key of the start input: per formula for a typed one, so a new formula starts
-    from its own default inside its own window."""
-    if surface != ex.CUSTOM:
-        return f"x0.{surface}.{i}"
-    return f"x0.custom.{zlib.crc32(repr(params).encode())}.{i}"
-
-
-def _run_settings() -> dict[str, Any]:
-    st.subheader("Run")
-    _init("steps", 500)
-    steps = st.number_input("Steps", min_value=1, max_value=ex.MAX_STEPS, step=50, key="steps")
-    schedule = _schedule()
-    with st.expander("Gradient noise and tolerance"):
-        _init("noise", 0.0)
-        _init("seed", 0)
-        _init("tolerance", 1e-3)
-        noise = st.number_input(
-            "Gradient noise σ",
-            min_value=0.0,
-            max_value=ex.MAX_NOISE,
-            step=0.1,
-            key="noise",
-            format="%g",
-            help="Adds N(0, σ²) to every gradient component.",
-        )
-        seed = st.number_input(
-            "Random seed",
-            min_value=0,
-            max_value=2**32 - 1,
-            key="seed",
-            help="Seeds the noise and mini-batches: the same seed, the same run.",
-        )
-        tolerance = st.select_slider(
-            "Tolerance on f − f_min",
-            options=SMALL_GRID,
-            key="tolerance",
-            format_func=_fmt,
-            help="The summary counts steps until f − f_min is below this.",
-        )
-    return {
-        "steps": int(steps),
-        "noise": float(noise),
-        "seed": int(seed),
-        "schedule": schedule.name,
-        "schedule_params": schedule.params,
-        "tolerance": float(tolerance),
-    }
-
-
-def _lesson_picker(exp: ex.Experiment) -> None:
-    """The lesson selector: picking one loads it; touching any control turns it to Custom."""
-    current = lessons.find(exp)
-    st.session_state["lesson"] = current.key if current else CUSTOM
-    st.selectbox(
-        "Lesson",
-        [CUSTOM, *lessons.BY_KEY],
-        key="lesson",
-        format_func=_lesson_title,
-        on_change=_pick_lesson,
-        help="A ready-made setup with a short text on what to notice.",
-    )
-
-
-def _lesson_title(key: str) -> str:
-    return "Custom" if key == CUSTOM else lessons.BY_KEY[key].title
-
-
-def _pick_lesson() -> None:
-    key = st.session_state["lesson"]
-    if key in lessons.BY_KEY:
-        lesson = lessons.BY_KEY[key]
-        load(lesson.experiment)
-        st.session_state["tab"] = lesson.view
-
-
-def _params_of(objective: surfaces.Surface) -> ex.Params:
-    if objective.name == ex.CUSTOM:
-        return (("text", objective.params["text"]), ("bounds", objective.params["bounds"]))
-    return objective_params(objective.name, objective)
-
-
-def objective_params(name: str, objective: surfaces.Surface) -> ex.Params:
-    defaults = surfaces.defaults(name)
-    return tuple((k, v) for k, v in objective.params.items() if v != defaults.get(k))
-
-
-def _init(key: str, default: Any) -> None:
-    if key not in st.session_state:
-        st.session_state[key] = default
-
-
-def _fmt(value: float) -> str:
-    return f"{value:g}"
+    return {"surface": name, "surface_params": ex.surface_params(objective)}
 
 
 def _surface(name: str) -> surfaces.Surface:
+    """The surface with the values of its declared parameters' controls."""
+    defaults = surfaces.get(name).params  # defaults resolved (batch_size)
     values = {}
-    for key in surfaces.defaults(name):
-        control = SURFACE_CONTROLS.get(key, {"label": key})
-        integer = isinstance(control.get("min_value"), int)
-        _init(f"sp.{name}.{key}", surfaces.get(name).params[key])
-        values[key] = st.number_input(
-            key=f"sp.{name}.{key}",
-            step=1 if integer else None,
-            format=None if integer else "%g",
-            **control,
-        )
+    for spec in surfaces.parameters(name):
+        key = state.surface_param(name, spec.name)
+        state.init(key, defaults[spec.name])
+        values[spec.name] = control(spec, key)
     try:
         return surfaces.get(name, **values)
     except (ValueError, TypeError) as err:
@@ -287,13 +100,58 @@ def _surface(name: str) -> surfaces.Surface:
         return surfaces.get(name)
 
 
+def _formula() -> ex.Params:
+    """The formula box: the text, its window, the rendered formula and gradient, or the error
+    in place (the last accepted formula stays in use)."""
+    state.init(state.FORMULA, surfaces.expression.DEFAULT_TEXT)
+    text = st.text_input(
+        "f(x) or f(x, y) =",
+        key=state.FORMULA,
+        max_chars=surfaces.expression.MAX_LENGTH,
+        help="Numbers, x and y, + − * / ** (or ^), parentheses, sin cos tan exp "
+        "log sqrt abs tanh sinh cosh arctan, min(a, b), max(a, b), pi, e.",
+    )
+    two_d = "y" in text  # no whitelisted function name contains a y
+    labels = ("x from", "x to", "y from", "y to")[: 4 if two_d else 2]
+    box = []
+    for i, (col, label) in enumerate(zip(st.columns(4), labels, strict=False)):
+        state.init(state.window(i), -5.0 if i % 2 == 0 else 5.0)
+        box.append(col.number_input(label, key=state.window(i), step=1.0, format="%g"))
+    try:
+        params = codecs.formula_params(text, [tuple(box[i : i + 2]) for i in range(0, len(box), 2)])
+    except ValueError as err:
+        st.error(text_plain(str(err)), icon=":material/block:")
+        params = st.session_state.get(state.FORMULA_OK) or codecs.formula_params(
+            surfaces.expression.DEFAULT_TEXT
+        )
+        st.caption("Still showing the last formula that was accepted.")
+    else:
+        st.session_state[state.FORMULA_OK] = params
+    objective = ex.build_surface(ex.FORMULA, params)
+    st.latex(objective.formula)
+    for line in surfaces.gradient_latex(objective):
+        st.latex(line)
+    if message := surfaces.check_domain(objective, _window_points(objective)):
+        st.warning(message)
+    return params
+
+
+def _window_points(objective: surfaces.Surface, n: int = 60) -> np.ndarray:
+    axes = [np.linspace(lo, hi, n) for lo, hi in objective.bounds]
+    if objective.dim == 1:
+        return axes[0][:, None]
+    gx, gy = np.meshgrid(*axes)
+    return np.stack([gx, gy], axis=-1).reshape(-1, 2)
+
+
 def _start(objective: surfaces.Surface) -> list[float]:
     cols = st.columns(objective.dim)
+    params = ex.surface_params(objective)
     start = []
     for i, (col, axis) in enumerate(zip(cols, objective.axis_names, strict=True)):
         lo, hi = objective.bounds[i]
-        key = start_key(objective.name, _params_of(objective), i)
-        _init(key, float(objective.start[i]))
+        key = state.start(objective.name, params, i)
+        state.init(key, float(objective.start[i]))
         with col:
             start.append(
                 st.number_input(
@@ -308,19 +166,45 @@ def _start(objective: surfaces.Surface) -> list[float]:
     return start
 
 
+# --- steps, schedule, noise ----------------------------------------------------------------------
+
+
+def _run_settings() -> dict[str, Any]:
+    st.subheader("Run")
+    base = ex.Experiment()
+    state.init(state.STEPS, base.steps)
+    steps = control(ex.STEPS, state.STEPS, step=50)
+    schedule = _schedule()
+    with st.expander("Gradient noise and tolerance"):
+        state.init(state.NOISE, base.noise)
+        state.init(state.SEED, base.seed)
+        state.init(state.TOLERANCE, base.tolerance)
+        noise = control(ex.NOISE, state.NOISE, step=0.1)
+        seed = control(ex.SEED, state.SEED)
+        tolerance = control(ex.TOLERANCE, state.TOLERANCE)
+    return {
+        "steps": int(steps),
+        "noise": float(noise),
+        "seed": int(seed),
+        "schedule": schedule.name,
+        "schedule_params": schedule.params,
+        "tolerance": float(tolerance),
+    }
+
+
 def _schedule() -> schedules.Schedule:
-    _init("schedule", "constant")
+    state.init(state.SCHEDULE, "constant")
     name = st.selectbox(
         "Learning-rate schedule",
         schedules.names(),
-        key="schedule",
+        key=state.SCHEDULE,
         format_func=lambda n: schedules.get(n).title,
     )
     values = {}
     for spec in schedules.hyperparams(name):
-        key = f"sch.{name}.{spec.name}"
-        _init(key, float(schedules.defaults(name)[spec.name]))
-        values[spec.name] = _number(spec, key)
+        key = state.schedule_param(name, spec.name)
+        state.init(key, float(schedules.defaults(name)[spec.name]))
+        values[spec.name] = control(spec, key)
     try:
         return schedules.get(name, **values)
     except ValueError as err:
@@ -328,37 +212,63 @@ def _schedule() -> schedules.Schedule:
         return schedules.get("constant")
 
 
+# --- lessons -------------------------------------------------------------------------------------
+
+
+def _lesson_picker(exp: ex.Experiment) -> None:
+    """The lesson selector: picking one loads it; touching any control turns it to Custom."""
+    current = lessons.find(exp)
+    st.session_state[state.LESSON] = current.key if current else state.NO_LESSON
+    st.selectbox(
+        "Lesson",
+        [state.NO_LESSON, *lessons.BY_KEY],
+        key=state.LESSON,
+        format_func=_lesson_title,
+        on_change=_pick_lesson,
+        help="A ready-made setup with a short text on what to notice.",
+    )
+
+
+def _lesson_title(key: str) -> str:
+    return "Custom" if key == state.NO_LESSON else lessons.BY_KEY[key].title
+
+
+def _pick_lesson() -> None:
+    if lesson := lessons.BY_KEY.get(st.session_state[state.LESSON]):
+        state.open_lesson(lesson)
+
+
+# --- optimizers ----------------------------------------------------------------------------------
+
+
 def _runs() -> tuple[ex.RunConfig, ...]:
-    state = st.session_state
-    if "run_ids" not in state:
-        load(ex.Experiment())
     configs = []
-    ids = list(state["run_ids"])
+    ids = state.run_ids()
     for position, run_id in enumerate(ids):
-        optimizer = state.get(f"run.{run_id}.optimizer", "adam")
-        title = f"{position + 1}. {optimizers.title(optimizer)}"
+        title = f"{position + 1}. {optimizers.title(state.optimizer_of(run_id))}"
         with st.expander(title, expanded=len(ids) <= 2 or position == len(ids) - 1):
             configs.append(_run(run_id))
             left, right = st.columns(2)
             left.button(
                 "Duplicate",
-                key=f"dup.{run_id}",
-                on_click=_duplicate,
+                key=state.duplicate_button(run_id),
+                on_click=state.duplicate_run,
                 args=(run_id,),
                 disabled=len(ids) >= ex.MAX_RUNS,
                 width="stretch",
             )
             right.button(
                 "Remove",
-                key=f"del.{run_id}",
-                on_click=_remove,
+                key=state.remove_button(run_id),
+                on_click=state.remove_run,
                 args=(run_id,),
                 disabled=len(ids) <= 1,
                 width="stretch",
             )
     st.button(
         "Add an optimizer",
-        on_click=_add,
+        on_click=state.add_run,
+        args=(ex.run_config("adam", lr=1e-2),),
         disabled=len(ids) >= ex.MAX_RUNS,
         width="stretch",
         type="primary",
@@ -367,81 +277,86 @@ def _runs() -> tuple[ex.RunConfig, ...]:
 
 
 def _run(run_id: int) -> ex.RunConfig:
-    key = f"run.{run_id}.optimizer"
-    _init(key, "adam")
-    optimizer = st.selectbox("Optimizer", optimizers.names(), key=key, format_func=optimizers.title)
-    defaults = optimizers.defaults(optimizer)
+    key = state.optimizer(run_id)
+    state.init(key, "adam")
+    name = st.selectbox("Optimizer", optimizers.names(), key=key, format_func=optimizers.title)
+    defaults = optimizers.defaults(name)
     values = {}
-    specs = optimizers.hyperparams(optimizer)
-    for spec in (s for s in specs if s.kind is float):
-        values[spec.name] = _hyperparam(
-            spec, _key_run(run_id, optimizer, spec.name), defaults[spec.name]
-        )
-    for spec in (s for s in specs if s.kind is bool and s.name != "maximize"):
-        k = _key_run(run_id, optimizer, spec.name)
-        _init(k, defaults[spec.name])
-        values[spec.name] = st.checkbox(_short_label(spec), key=k, help=spec.help or None)
+    specs = optimizers.hyperparams(name)
+    for spec in sorted(specs, key=lambda s: s.kind is bool):  # numbers first, then switches
+        key = state.hyperparam(run_id, name, spec.name)
+        state.init(key, defaults[spec.name] if spec.kind is bool else float(defaults[spec.name]))
+        values[spec.name] = control(spec, key)
     changed = {k: v for k, v in values.items() if k == "lr" or v != defaults[k]}
-    return ex.run(optimizer, **changed)
+    return ex.run_config(name, **changed)
 
 
-def _hyperparam(spec: Hyperparam, key: str, default: float) -> float:
-    _init(key, float(default))
+# --- one control per declared number ------------------------------------------------------------
+
+
+def control(spec: Param, key: str, step: float | None = None) -> Any:
+    """The widget for a declared number: a checkbox, a log-scale slider or a number box.
+
+    It offers the declared valid range (a slider: its span, plus the current value wherever it
+    lies), so any value a link or an upload may carry is one the widget shows unchanged.
+    """
+    value = st.session_state[key]
+    label, help_text = spec.label, spec.help or None
+    if spec.kind is bool:
+        return st.checkbox(spec.short_label, key=key, help=help_text)
     if spec.log:
-        grid = LR_GRID if spec.name == "lr" else SMALL_GRID
-        options = sorted(set(grid) | {float(st.session_state[key])})
-        return st.select_slider(
-            spec.label, options=options, key=key, format_func=_fmt, help=spec.help or None
+        options = sorted({*log_grid(spec), float(value)})
+        return st.select_slider(label, options=options, key=key, format_func=_fmt, help=help_text)
+    lo, hi = _limits(spec)
+    lo = None if lo is None else min(lo, value)
+    hi = None if hi is None else max(hi, value)
+    if spec.kind is int:
+        return int(
+            st.number_input(
+                label,
+                min_value=None if lo is None else int(lo),
+                max_value=None if hi is None else int(hi),
+                step=int(step or 1),
+                key=key,
+                help=help_text,
+            )
         )
-    return _number(spec, key)
-
-
-def _number(spec: Hyperparam, key: str) -> float:
-    lo, hi = spec.ui_range or (spec.low, spec.high if math.isfinite(spec.high) else 1e6)
-    value = float(st.session_state[key])
-    lo, hi = min(lo, value), max(hi, value)  # a value from a link stays as it is
-    step = 0.01 if hi <= 1 else max((hi - lo) / 100, 1.0) if spec.low >= 1 else 0.01
+    span_lo, span_hi = spec.span()
+    fine = span_hi <= 1 or spec.low < 1
     return float(
         st.number_input(
-            spec.label,
-            min_value=float(lo),
-            max_value=float(hi),
-            step=step,
+            label,
+            min_value=lo,
+            max_value=hi,
+            step=step or (0.01 if fine else max((span_hi - span_lo) / 100, 1.0)),
             key=key,
             format="%g",
-            help=spec.help or None,
+            help=help_text,
         )
     )
 
 
-def _short_label(spec: Hyperparam) -> str:
-    return (
-        spec.label.split(" (")[0] if "(" in spec.label and spec.label.endswith(")") else spec.label
-    )
+def log_grid(spec: Param) -> list[float]:
+    """The stops of a log-scale slider over the declared span: 1, 2, 5 per decade, or one per
+    decade where the span is wider than ``FINE_DECADES``.
+
+    >>> log_grid(Param("kappa", "κ", low=1.0, ui_range=(1.0, 100.0), log=True))
+    [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+    """
+    lo, hi = spec.span()
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    mantissas = (1, 2, 5) if last - first <= FINE_DECADES else (1,)
+    stops = {round(m * 10.0**e, 12) for e in range(first, last + 1) for m in mantissas}
+    return sorted(x for x in stops if lo <= x <= hi and spec.contains(x))
 
 
-def _add() -> None:
-    state = st.session_state
-    run_id = state["next_run_id"]
-    state["next_run_id"] += 1
-    state["run_ids"] = [*state["run_ids"], run_id]
-    _load_run(run_id, ex.run("adam", lr=1e-2))
+def _limits(spec: Param) -> tuple[float | None, float | None]:
+    """A number box's limits: the valid range where its ends are included, else the span."""
+    span = spec.span()
+    lo = spec.low if spec.low_inclusive and math.isfinite(spec.low) else span[0]
+    hi = spec.high if spec.high_inclusive else span[1]
+    return lo, hi if math.isfinite(spec.high) else None
 
 
-def _duplicate(run_id: int) -> None:
-    state = st.session_state
-    optimizer = state[f"run.{run_id}.optimizer"]
-    new_id = state["next_run_id"]
-    state["next_run_id"] += 1
-    ids = list(state["run_ids"])
-    ids.insert(ids.index(run_id) + 1, new_id)
-    state["run_ids"] = ids
-    state[f"run.{new_id}.optimizer"] = optimizer
-    for spec in optimizers.hyperparams(optimizer):
-        source = _key_run(run_id, optimizer, spec.name)
-        if source in state:
-            state[_key_run(new_id, optimizer, spec.name)] = state[source]
-
-
-def _remove(run_id: int) -> None:
-    st.session_state["run_ids"] = [i for i in st.session_state["run_ids"] if i != run_id]
+def _fmt(value: float) -> str:
+    return f"{value:g}"

@@ -13,15 +13,14 @@ import pandas as pd
 import streamlit as st
 
 import optimizers
-from lab import charts, sweep_charts, sweeps
+from lab import charts, sweep_charts, sweeps, views
 from lab import experiment as ex
 
-from . import sidebar
+from . import sidebar, state
 from .arrow import arrow_datasets
 
 METRIC_NAMES = {"final": "final f − f_min", "steps_to_tol": "steps to the tolerance"}
-FULL_RERUN = "sweep_full_rerun"
-LR_CHOICES = sorted({*sidebar.LR_GRID, 1e-6})
+LR_CHOICES = sorted({*sidebar.log_grid(optimizers.hyperparams("sgd")[0]), 1e-6})
 
 
 @st.cache_data(max_entries=32, show_spinner="Sweeping learning rates…")
@@ -31,11 +30,10 @@ def _lr_sweep(exp: ex.Experiment, low: float, high: float, n: int, seeds: int) -
 
 @st.cache_data(max_entries=16, show_spinner="Computing the map…")
 def _map(exp: ex.Experiment, run_index: int, y_param: str, n: int, seeds: int) -> pd.DataFrame:
-    axes = sweeps.map_axes(exp.runs[run_index].optimizer, n=n)
-    y_values = (
-        axes.y_values if y_param == axes.y_param else _partner_grid(exp, run_index, y_param, n)
+    axes = sweeps.map_axes(exp.runs[run_index].optimizer, n=n, y_param=y_param)
+    return sweeps.hyper_map(
+        exp, run_index, "lr", axes.x_values, y_param, axes.y_values, seeds=seeds
     )
-    return sweeps.hyper_map(exp, run_index, "lr", axes.x_values, y_param, y_values, seeds=seeds)
 
 
 @st.cache_data(max_entries=16, show_spinner="Mapping basins…")
@@ -64,16 +62,11 @@ def _basins_spec(exp: ex.Experiment, run_index: int, n: int) -> dict:
     return arrow_datasets(charts.to_spec(charts.styled(chart)))
 
 
-def _partner_grid(exp: ex.Experiment, run_index: int, name: str, n: int) -> np.ndarray:
-    spec = next(s for s in optimizers.hyperparams(exp.runs[run_index].optimizer) if s.name == name)
-    low, high = spec.ui_range or (spec.low, 1.0)
-    high = min(high, 0.99) if spec.high == 1.0 else high
-    return np.geomspace(max(low, 1e-8), high, n) if spec.log else np.linspace(low, high, n)
-
-
 @st.fragment
 def render(exp: ex.Experiment) -> None:
-    if st.session_state.pop(FULL_RERUN, False):  # the fair comparison changed the whole page
+    if st.session_state.pop(
+        state.SWEEP_FULL_RERUN, False
+    ):  # the fair comparison changed the whole page
         st.rerun(scope="app")
     labels = exp.labels()
     st.markdown(
@@ -83,21 +76,21 @@ def render(exp: ex.Experiment) -> None:
     )
     cols = st.columns(5)
     low = cols[0].select_slider(
-        "Smallest η", LR_CHOICES, value=1e-5, format_func=_fmt, key="sweep_low"
+        "Smallest η", LR_CHOICES, value=1e-5, format_func=_fmt, key=state.SWEEP_LOW
     )
     high = cols[1].select_slider(
-        "Largest η", LR_CHOICES, value=10.0, format_func=_fmt, key="sweep_high"
+        "Largest η", LR_CHOICES, value=10.0, format_func=_fmt, key=state.SWEEP_HIGH
     )
-    n = cols[2].select_slider("Grid points", [10, 15, 25, 40, 60, 100], value=25, key="sweep_n")
+    n = cols[2].select_slider("Grid points", [10, 15, 25, 40, 60, 100], value=25, key=state.SWEEP_N)
     metric = cols[3].radio(
-        "Measure", list(METRIC_NAMES), format_func=METRIC_NAMES.get, key="sweep_metric"
+        "Measure", list(METRIC_NAMES), format_func=METRIC_NAMES.get, key=state.SWEEP_METRIC
     )
     seeds = cols[4].number_input(
         "Seeds",
         min_value=1,
         max_value=sweeps.MAX_SEEDS,
         value=1,
-        key="sweep_seeds",
+        key=state.SWEEP_SEEDS,
         help="Average over independent noise draws and show the "
         "spread (only differs with noise or mini-batches).",
     )
@@ -145,15 +138,15 @@ def render(exp: ex.Experiment) -> None:
     )
     cols = st.columns(3)
     index = cols[0].selectbox(
-        "Optimizer", range(len(exp.runs)), format_func=labels.__getitem__, key="map_run"
+        "Optimizer", range(len(exp.runs)), format_func=labels.__getitem__, key=state.MAP_RUN
     )
     name = exp.runs[index].optimizer
     numeric = [s.name for s in optimizers.hyperparams(name) if s.kind is float and s.name != "lr"]
     default = sweeps.map_axes(name, n=2).y_param
     y_param = cols[1].selectbox(
-        "Against η", numeric, index=numeric.index(default), key=f"map_param.{name}"
+        "Against η", numeric, index=numeric.index(default), key=state.map_param(name)
     )
-    size = cols[2].select_slider("Cells per side", [20, 30, 40, 60, 100], value=40, key="map_n")
+    size = cols[2].select_slider("Cells per side", [20, 30, 40, 60, 100], value=40, key=state.MAP_N)
     try:
         grid_args = (index, y_param, size, int(seeds))
         grid = _map(exp, *grid_args)
@@ -178,9 +171,9 @@ def render(exp: ex.Experiment) -> None:
     )
     cols = st.columns(2)
     index = cols[0].selectbox(
-        "Optimizer ", range(len(exp.runs)), format_func=labels.__getitem__, key="basin_run"
+        "Optimizer ", range(len(exp.runs)), format_func=labels.__getitem__, key=state.BASIN_RUN
     )
-    size = cols[1].select_slider("Starts per side", [20, 30, 40, 60], value=30, key="basin_n")
+    size = cols[1].select_slider("Starts per side", [20, 30, 40, 60], value=30, key=state.BASIN_N)
     try:
         starts = _basins(exp, index, size)
     except ValueError as err:
@@ -197,9 +190,11 @@ def render(exp: ex.Experiment) -> None:
 
 
 def _fair(exp: ex.Experiment, best: dict[str, float | None]) -> None:
-    sidebar.load(replace(exp, runs=sweeps.fair_runs(exp, best)))
-    st.session_state["tab"] = "Trajectories"
-    st.session_state[FULL_RERUN] = True  # a callback inside a fragment reruns only the fragment
+    state.load(replace(exp, runs=sweeps.fair_runs(exp, best)))
+    state.open_view(views.TRAJECTORIES)
+    st.session_state[state.SWEEP_FULL_RERUN] = (
+        True  # a callback inside a fragment reruns only the fragment
+    )
 
 
 def _fmt(value: float) -> str:

@@ -6,24 +6,12 @@ import functools
 
 import streamlit as st
 
-from lab import charts, figures, frames, lessons
+from lab import charts, codecs, figures, frames, lessons, views
 from lab import experiment as ex
+from lab.views import View
 
-from . import inspector, sidebar, sweep_view
+from . import inspector, state, sweep_view
 from .arrow import arrow_datasets
-
-TAB_KEY = "tab"
-MAP_KEY = "trajectory_map"
-CAPTIONS = {
-    "Loss": "**f − f_min** (or f where there is no minimum) against step, one line per run "
-    "(drawn down to 10⁻¹⁶, the limit of double precision); below it, the **norm of the "
-    "gradient each step used** (with gradient noise or mini-batches, the noisy one).",
-    "Effective learning rate": "**Effective learning rate**: the factor each parameter's step "
-    "applies to its gradient (for Adam-like methods, to the first moment m). Solid and dashed "
-    "lines are the two parameters; the dotted line is the learning rate η you set, with its "
-    "schedule. Below: the **realised gain −Δθ / g**, how far each parameter actually moved per "
-    "unit of gradient (above 0 downhill, below 0 carried uphill by momentum).",
-}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -38,9 +26,11 @@ def landscape(exp_surface: tuple) -> tuple:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def chart_specs(exp: ex.Experiment, view: str) -> list[dict]:
+def chart_specs(exp: ex.Experiment, title: str) -> list[dict]:
+    """The view's charts as specs with Arrow data, built once per setup and view."""
     land = landscape((exp.surface, exp.surface_params))
-    return [arrow_datasets(spec) for spec in figures.chart_specs(exp, tables(exp), land, view)]
+    built = views.BY_TITLE[title].charts(exp, tables(exp), land)
+    return [arrow_datasets(spec) for spec in figures.specs(built)]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -60,54 +50,56 @@ def render(exp: ex.Experiment) -> None:
             "drawn up to that step."
         )
     # bound to the URL: a link reopens the same tab, and only the open tab is computed
-    tabs = st.tabs(figures.VIEWS, key=TAB_KEY, bind="query-params")
-    for tab, view in zip(tabs, figures.VIEWS, strict=True):
-        if not tab.open:
-            continue
-        with tab:
-            if view == "Inside a step":
-                inspector.inside_a_step(exp, chart_specs(exp, view))
-                continue
-            if view == "Equations":
-                inspector.equations_view(exp)
-                continue
-            if view == "Sweep":
-                sweep_view.render(exp)
-                continue
-            if view == "Trajectories":
-                st.latex(exp.objective().formula)
-            if view in CAPTIONS:
-                st.markdown(CAPTIONS[view])
-            if view == "Trajectories" and exp.objective().dim == 2:
-                (spec,) = chart_specs(exp, view)
-                st.vega_lite_chart(
-                    spec,
-                    width="stretch",
-                    key=MAP_KEY,
-                    selection_mode=charts.PICK,
-                    on_select=functools.partial(_move_start, exp),
-                )
-                st.caption(
-                    "Click the map to start there. Drag the playback slider to replay the race. "
-                    "Ring: start. Star: a known minimum. Diamond: each run's position."
-                )
-                continue
-            for spec in chart_specs(exp, view):
-                st.vega_lite_chart(spec, width="stretch")
-            if view == "Summary":
-                _summary(exp, data)
+    tabs = st.tabs(views.TITLES, key=state.TAB, bind="query-params")
+    for tab, view in zip(tabs, views.ALL, strict=True):
+        if tab.open:
+            with tab:
+                DRAW.get(view, _charts)(exp, view)
+
+
+def _charts(exp: ex.Experiment, view: View) -> None:
+    """The plain way to draw a view: its caption, then its charts."""
+    if view.caption:
+        st.markdown(view.caption)
+    for spec in chart_specs(exp, view.title):
+        st.vega_lite_chart(spec, width="stretch")
+
+
+def _trajectories(exp: ex.Experiment, view: View) -> None:
+    st.latex(exp.objective().formula)
+    if exp.objective().dim != 2:
+        _charts(exp, view)
+        return
+    (spec,) = chart_specs(exp, view.title)
+    st.vega_lite_chart(
+        spec,
+        width="stretch",
+        key=state.MAP,
+        selection_mode=charts.PICK,
+        on_select=functools.partial(_move_start, exp),
+    )
+    st.caption(
+        "Click the map to start there. Drag the playback slider to replay the race. "
+        "Ring: start. Star: a known minimum. Diamond: each run's position."
+    )
+
+
+def _inside_a_step(exp: ex.Experiment, view: View) -> None:
+    inspector.inside_a_step(exp, chart_specs(exp, view.title))
+
+
+def _summary(exp: ex.Experiment, view: View) -> None:
+    _summary_table(exp, tables(exp))
 
 
 def _move_start(exp: ex.Experiment) -> None:
     """A click on the map: start from the clicked cell's centre (rounded to 3 digits)."""
-    picked = st.session_state[MAP_KEY].selection.get(charts.PICK) or []
+    picked = st.session_state[state.MAP].selection.get(charts.PICK) or []
     if picked and {"cx", "cy"} <= picked[0].keys():
-        for i, key in enumerate(("cx", "cy")):
-            key_i = sidebar.start_key(exp.surface, exp.surface_params, i)
-            st.session_state[key_i] = float(f"{picked[0][key]:.3g}")
+        state.set_start(exp, (float(f"{picked[0][key]:.3g}") for key in ("cx", "cy")))
 
 
-def _summary(exp: ex.Experiment, data: dict) -> None:
+def _summary_table(exp: ex.Experiment, data: dict) -> None:
     summary = data["summary"]
     numbers = {
         column: st.column_config.NumberColumn(format="%.4g")
@@ -118,7 +110,7 @@ def _summary(exp: ex.Experiment, data: dict) -> None:
     downloads = (
         ("Every step (CSV)", lambda: per_step_csv(exp), "steps.csv", "text/csv"),
         ("Summary (CSV)", summary.to_csv(index=False), "summary.csv", "text/csv"),
-        ("Setup (JSON)", ex.to_json(exp), "setup.json", "application/json"),
+        ("Setup (JSON)", codecs.to_json(exp), "setup.json", "application/json"),
     )
     for column, (label, payload, suffix, mime) in zip(st.columns(3), downloads, strict=True):
         column.download_button(
@@ -129,3 +121,13 @@ def _summary(exp: ex.Experiment, data: dict) -> None:
             width="stretch",
             on_click="ignore",
         )
+
+
+# How each view is drawn where it is more than its caption and charts.
+DRAW = {
+    views.TRAJECTORIES: _trajectories,
+    views.INSIDE_A_STEP: _inside_a_step,
+    views.EQUATIONS: lambda exp, view: inspector.equations_view(exp),
+    views.SWEEP: lambda exp, view: sweep_view.render(exp),
+    views.SUMMARY: _summary,
+}

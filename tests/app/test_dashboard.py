@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 import optimizers
 import surfaces
-from lab import figures
+from lab import views
+from lab.ui import state
 
 DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
 
@@ -51,8 +52,8 @@ def test_default_page_compares_four_optimizers_on_rosenbrock():
     at = app()
     assert_clean(at)
     assert at.title[0].value == "Optimizer Lab"
-    assert [t.label for t in at.tabs] == list(figures.VIEWS)
-    assert at.selectbox(key="surface").value == "rosenbrock"
+    assert [t.label for t in at.tabs] == list(views.TITLES)
+    assert at.selectbox(key=state.SURFACE).value == "rosenbrock"
     (spec,) = charts(at)
     assert run_legend(spec) == [
         "SGD lr=0.001",
@@ -65,7 +66,7 @@ def test_default_page_compares_four_optimizers_on_rosenbrock():
     assert qp(at, "run") == ["sgd:lr=0.001", "momentum:lr=0.001", "rmsprop:lr=0.01", "adam:lr=0.05"]
 
 
-@pytest.mark.parametrize("view", figures.VIEWS)
+@pytest.mark.parametrize("view", views.TITLES)
 def test_every_tab_renders(view):
     at = app(tab=view)
     assert_clean(at)
@@ -97,7 +98,7 @@ def test_every_tab_renders(view):
 @pytest.mark.parametrize("name", surfaces.names())
 def test_every_surface_can_be_chosen(name):
     at = app()
-    at.selectbox(key="surface").set_value(name).run()
+    at.selectbox(key=state.SURFACE).set_value(name).run()
     assert_clean(at)
     assert not at.error
     assert qp(at, "f") == [name]
@@ -107,7 +108,7 @@ def test_every_surface_can_be_chosen(name):
 @pytest.mark.parametrize("name", optimizers.names())
 def test_every_optimizer_can_be_chosen(name):
     at = app()
-    at.selectbox(key="run.0.optimizer").set_value(name).run()
+    at.selectbox(key=state.optimizer(0)).set_value(name).run()
     assert_clean(at)
     assert not at.error
     assert qp(at, "run")[0].split(":")[0] == name
@@ -128,14 +129,14 @@ def test_runs_can_be_added_duplicated_and_removed():
     assert qp(at, "run")[-2:] == ["adam:lr=0.05", "adam:lr=0.05"]
     at.button[-1].click().run()  # "Add an optimizer"
     assert len(qp(at, "run")) == 6
-    at.button(key="del.0").click().run()
+    at.button(key=state.remove_button(0)).click().run()
     assert qp(at, "run")[0] == "momentum:lr=0.001"
     assert_clean(at)
 
 
 def test_an_invalid_combination_is_an_error_and_the_others_still_run():
     at = app(run=["sgd:lr=0.001", "adam:lr=0.01"])
-    at.checkbox(key="run.0.sgd.nesterov").check().run()
+    at.checkbox(key=state.hyperparam(0, "sgd", "nesterov")).check().run()
     assert_clean(at)
     assert len(at.error) == 1
     assert "nesterov=True requires momentum > 0" in at.error[0].value
@@ -168,13 +169,13 @@ def test_a_shared_link_reopens_the_same_view():
     at = app(**query)
     assert_clean(at)
     assert not at.warning
-    assert at.selectbox(key="surface").value == "ravine"
-    assert at.number_input(key="sp.ravine.kappa").value == 50
-    assert at.number_input(key="x0.ravine.0").value == -3.0
-    assert at.number_input(key="steps").value == 120
-    assert at.selectbox(key="schedule").value == "cosine"
-    assert at.select_slider(key="run.1.adam.lr").value == 0.1
-    assert at.number_input(key="run.1.adam.beta1").value == 0.8
+    assert at.selectbox(key=state.SURFACE).value == "ravine"
+    assert at.number_input(key=state.surface_param("ravine", "kappa")).value == 50
+    assert at.number_input(key=state.start("ravine", (), 0)).value == -3.0
+    assert at.number_input(key=state.STEPS).value == 120
+    assert at.selectbox(key=state.SCHEDULE).value == "cosine"
+    assert at.select_slider(key=state.hyperparam(1, "adam", "lr")).value == 0.1
+    assert at.number_input(key=state.hyperparam(1, "adam", "beta1")).value == 0.8
     for key, value in query.items():
         assert qp(at, key) == (value if isinstance(value, list) else [value]), key
 
@@ -227,14 +228,16 @@ def test_hostile_links_fall_back_with_a_warning(query):
 )
 def test_no_widget_values_produce_a_traceback(surface, optimizer, steps, lr_index, noise, fraction):
     at = app()
-    at.selectbox(key="surface").set_value(surface).run()
-    at.selectbox(key="run.3.optimizer").set_value(optimizer).run()
-    lr = at.select_slider(key=f"run.3.{optimizer}.lr")
+    at.selectbox(key=state.SURFACE).set_value(surface).run()
+    at.selectbox(key=state.optimizer(3)).set_value(optimizer).run()
+    lr = at.select_slider(key=state.hyperparam(3, optimizer, "lr"))
     lr.set_value(_option(lr, lr_index))
-    at.number_input(key="steps").set_value(steps)
-    at.number_input(key="noise").set_value(noise)
+    at.number_input(key=state.STEPS).set_value(steps)
+    at.number_input(key=state.NOISE).set_value(noise)
     bounds = surfaces.get(surface).bounds[0]
-    at.number_input(key=f"x0.{surface}.0").set_value(bounds[0] + fraction * (bounds[1] - bounds[0]))
+    at.number_input(key=state.start(surface, (), 0)).set_value(
+        bounds[0] + fraction * (bounds[1] - bounds[0])
+    )
     at.run()
     assert_clean(at)
 

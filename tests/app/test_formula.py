@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import optimizers
 import surfaces
+from lab.ui import state
 
 DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
 
@@ -21,8 +22,8 @@ def app(**query) -> AppTest:
 
 def test_a_student_races_optimizers_on_their_own_rosenbrock():
     at = app()
-    at.selectbox(key="surface").set_value("custom").run()
-    at.text_input(key="formula").set_value("(1 - x)**2 + 100*(y - x**2)**2").run()
+    at.selectbox(key=state.SURFACE).set_value("formula").run()
+    at.text_input(key=state.FORMULA).set_value("(1 - x)**2 + 100*(y - x**2)**2").run()
     for i, value in enumerate((-2.0, 2.0, -1.0, 3.0)):
         at.number_input(key=f"fbox.{i}").set_value(value)
     at.run()
@@ -44,7 +45,7 @@ def test_a_student_races_optimizers_on_their_own_rosenbrock():
 
 
 def test_a_one_dimensional_formula():
-    at = app(f="custom", expr="x**4 - 3*x**2 + x", box="-2.5,2.5")
+    at = app(f="formula", expr="x**4 - 3*x**2 + x", box="-2.5,2.5")
     assert not at.exception and not at.warning
     assert len(at.get("vega_lite_chart")) == 2  # x against step, and the curve
     assert any("f'(x)" in element.value for element in at.latex)
@@ -61,8 +62,8 @@ def test_a_one_dimensional_formula():
     ],
 )
 def test_a_refused_formula_is_explained_in_place_and_the_last_one_stays(text, message):
-    at = app(f="custom", expr="x^2 + y^2")
-    at.text_input(key="formula").set_value(text).run()
+    at = app(f="formula", expr="x^2 + y^2")
+    at.text_input(key=state.FORMULA).set_value(text).run()
     assert not at.exception
     assert len(at.error) == 1 and message in at.error[0].value
     assert at.query_params["expr"] == "x^2+y^2"  # the accepted formula is still the one shown
@@ -71,6 +72,6 @@ def test_a_refused_formula_is_explained_in_place_and_the_last_one_stays(text, me
 
 
 def test_undefined_regions_are_reported():
-    at = app(f="custom", expr="log(x) + y^2")
+    at = app(f="formula", expr="log(x) + y^2")
     assert not at.exception
     assert any("undefined" in w.value for w in at.warning)

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lab import lessons
+from lab.ui import state
 
 DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
 
@@ -28,25 +29,27 @@ def test_every_lesson_link_renders_with_its_text(key):
     lesson = lessons.BY_KEY[key]
     at = app(lesson=key)
     assert not at.exception, [e.value for e in at.exception]
-    assert at.selectbox(key="lesson").value == key
+    assert at.selectbox(key=state.LESSON).value == key
     assert any(lesson.title in box.value for box in at.info)
     assert len(at.get("vega_lite_chart")) >= 1
     assert qp(at, "lesson") == [key]
-    assert qp(at, "tab") in ([], [lesson.view])
+    assert qp(at, "tab") in ([], [lesson.view.title])
     assert not at.error
 
 
 def test_picking_a_lesson_loads_it_and_touching_a_control_turns_it_to_custom():
     at = app()
-    assert at.selectbox(key="lesson").value == "custom"
-    at.selectbox(key="lesson").set_value("ravine_zigzag").run()
-    assert at.selectbox(key="surface").value == "ravine"
-    assert at.number_input(key="sp.ravine.kappa").value == 25
+    assert at.selectbox(key=state.LESSON).value == state.NO_LESSON
+    at.selectbox(key=state.LESSON).set_value("ravine_zigzag").run()
+    assert at.selectbox(key=state.SURFACE).value == "ravine"
+    assert at.number_input(key=state.surface_param("ravine", "kappa")).value == 25
     assert [e.label for e in at.expander if e.label[0].isdigit()] == ["1. SGD", "2. Momentum"]
     assert qp(at, "lesson") == ["ravine_zigzag"]
-    at.number_input(key="steps").set_value(61).run()
-    assert at.selectbox(key="lesson").value == "custom"
-    assert at.number_input(key="sp.ravine.kappa").value == 25  # the values are kept
+    at.number_input(key=state.STEPS).set_value(61).run()
+    assert at.selectbox(key=state.LESSON).value == state.NO_LESSON
+    assert (
+        at.number_input(key=state.surface_param("ravine", "kappa")).value == 25
+    )  # the values are kept
     assert qp(at, "lesson") == [] and qp(at, "steps") == ["61"]
     assert not at.info and not at.exception
 
@@ -59,7 +62,7 @@ def test_a_lesson_link_can_hide_controls():
     assert not [e for e in at.expander if e.label[:1].isdigit()]
     assert qp(at, "hide") == ["optimizers,run"]
     assert len(at.get("vega_lite_chart")) == 1
-    at.number_input(key="x0.ravine.0").set_value(-3.0).run()  # still explorable
+    at.number_input(key=state.start("ravine", (), 0)).set_value(-3.0).run()  # still explorable
     assert qp(at, "x0") == ["-3,1"] and qp(at, "hide") == ["optimizers,run"]
     assert not at.exception
 

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from lab.ui import state
+
 DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
 
 
@@ -42,13 +44,13 @@ def test_a_one_dimensional_function_has_no_basin_map_and_a_bad_range_is_an_error
     at = app(tab="Sweep", f="parabola", steps="60")
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == 2
-    at.select_slider(key="sweep_low").set_value(10.0).run()
+    at.select_slider(key=state.SWEEP_LOW).set_value(10.0).run()
     assert any("must be below the largest" in e.value for e in at.error)
     assert not at.exception
 
 
 def test_the_map_can_pair_any_numeric_hyperparameter():
     at = app(tab="Sweep", steps="100", run=["adam:lr=0.01"])
-    at.selectbox(key="map_param.adam").set_value("beta2").run()
+    at.selectbox(key=state.map_param("adam")).set_value("beta2").run()
     assert not at.exception and not at.error
     assert len(at.get("vega_lite_chart")) == 3

@@ -11,32 +11,32 @@ from lab import equations
 from lab import experiment as ex
 
 VARIANTS = [
-    ex.run("sgd", lr=0.01),
-    ex.run("sgd", lr=0.01, weight_decay=0.1, maximize=True),
-    ex.run("momentum", lr=0.01, dampening=0.3),
-    ex.run("nesterov", lr=0.01, weight_decay=0.05),
-    ex.run("adagrad", lr=0.5, lr_decay=0.1, initial_accumulator_value=0.2),
-    ex.run("adagrad", lr=0.5, eps_inside_sqrt=True, eps=1e-3),
-    ex.run("rmsprop", lr=0.01),
-    ex.run("rmsprop", lr=0.01, centered=True, momentum=0.5),
-    ex.run("rmsprop", lr=0.01, momentum=0.5, nesterov=True, eps_inside_sqrt=True),
-    ex.run("adadelta", weight_decay=0.01),
-    ex.run("adam", lr=0.05),
-    ex.run("adam", lr=0.05, amsgrad=True, weight_decay=0.1),
-    ex.run("adam", lr=0.05, bias_correction=False, eps_inside_sqrt=True, eps=1e-4),
-    ex.run("adamw", lr=0.05),
-    ex.run("adamax", lr=0.05),
-    ex.run("nadam", lr=0.05),
-    ex.run("nadam", lr=0.05, weight_decay=0.1, decoupled_weight_decay=True),
-    ex.run("radam", lr=0.05),
-    ex.run("lion", lr=0.01),
-    ex.run("adabelief", lr=0.05, weight_decay=0.01),
+    ex.run_config("sgd", lr=0.01),
+    ex.run_config("sgd", lr=0.01, weight_decay=0.1, maximize=True),
+    ex.run_config("momentum", lr=0.01, dampening=0.3),
+    ex.run_config("nesterov", lr=0.01, weight_decay=0.05),
+    ex.run_config("adagrad", lr=0.5, lr_decay=0.1, initial_accumulator_value=0.2),
+    ex.run_config("adagrad", lr=0.5, eps_inside_sqrt=True, eps=1e-3),
+    ex.run_config("rmsprop", lr=0.01),
+    ex.run_config("rmsprop", lr=0.01, centered=True, momentum=0.5),
+    ex.run_config("rmsprop", lr=0.01, momentum=0.5, nesterov=True, eps_inside_sqrt=True),
+    ex.run_config("adadelta", weight_decay=0.01),
+    ex.run_config("adam", lr=0.05),
+    ex.run_config("adam", lr=0.05, amsgrad=True, weight_decay=0.1),
+    ex.run_config("adam", lr=0.05, bias_correction=False, eps_inside_sqrt=True, eps=1e-4),
+    ex.run_config("adamw", lr=0.05),
+    ex.run_config("adamax", lr=0.05),
+    ex.run_config("nadam", lr=0.05),
+    ex.run_config("nadam", lr=0.05, weight_decay=0.1, decoupled_weight_decay=True),
+    ex.run_config("radam", lr=0.05),
+    ex.run_config("lion", lr=0.01),
+    ex.run_config("adabelief", lr=0.05, weight_decay=0.01),
 ]
 
 
 def test_every_optimizer_has_a_rule_and_a_library_note():
     for name in optimizers.names():
-        assert equations.rule(ex.run(name)), name
+        assert equations.rule(ex.run_config(name)), name
         assert name in equations.LIBRARY_NOTES
 
 
@@ -59,7 +59,7 @@ def test_each_line_computes_the_recorded_value(config):
 
 def test_adam_step_three_by_hand():
     """The inspector's numbers for Adam at step 3, against Kingma & Ba written out here."""
-    config = ex.run("adam", lr=0.1)
+    config = ex.run_config("adam", lr=0.1)
     surface = surfaces.get("quadratic")
     traj = optimizers.run(config.build(), surface, (2.0, -1.0), 3)
     m = v = 0.0
@@ -90,7 +90,7 @@ def test_numbers_are_typeset_readably():
 
 
 def test_hyperparameter_rows_name_symbol_value_and_meaning():
-    rows = equations.hyperparameter_rows(ex.run("rmsprop", lr=0.01, alpha=0.9))
+    rows = equations.hyperparameter_rows(ex.run_config("rmsprop", lr=0.01, alpha=0.9))
     alpha = next(r for r in rows if r["name"] == "alpha")
     assert (
         alpha["symbol"] == r"\gamma"

@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 
 import optimizers
 import surfaces
+from lab import codecs
 from lab import experiment as ex
 
 
 def query_of(exp: ex.Experiment) -> dict[str, list[str]]:
-    return {k: v if isinstance(v, list) else [v] for k, v in ex.to_query(exp).items()}
+    return {k: v if isinstance(v, list) else [v] for k, v in codecs.to_query(exp).items()}
 
 
 RICH = ex.Experiment(
@@ -23,9 +24,9 @@ RICH = ex.Experiment(
     start=(-3.5, 1.25),
     steps=321,
     runs=(
-        ex.run("adam", lr=0.00123456789, amsgrad=True, beta1=0.8),
-        ex.run("rmsprop", lr=0.01, centered=True, momentum=0.5),
-        ex.run("adam", lr=0.00123456789, amsgrad=True, beta1=0.8),
+        ex.run_config("adam", lr=0.00123456789, amsgrad=True, beta1=0.8),
+        ex.run_config("rmsprop", lr=0.01, centered=True, momentum=0.5),
+        ex.run_config("adam", lr=0.00123456789, amsgrad=True, beta1=0.8),
     ),
     noise=0.25,
     seed=17,
@@ -37,16 +38,16 @@ RICH = ex.Experiment(
 
 @pytest.mark.parametrize("exp", [ex.Experiment(), RICH], ids=["default", "rich"])
 def test_round_trips_through_the_url_and_json(exp):
-    assert ex.from_query(query_of(exp)) == (exp, [])
-    assert ex.from_json(ex.to_json(exp)) == (exp, [])
-    assert hash(exp) == hash(ex.from_query(query_of(exp))[0])
+    assert codecs.from_query(query_of(exp)) == (exp, [])
+    assert codecs.from_json(codecs.to_json(exp)) == (exp, [])
+    assert hash(exp) == hash(codecs.from_query(query_of(exp))[0])
 
 
 def test_default_start_is_not_written_to_the_link():
     exp = ex.Experiment(surface="beale", start=tuple(surfaces.get("beale").start))
-    parsed, _ = ex.from_query(query_of(ex.Experiment(surface="beale")))
-    assert "x0" not in ex.to_query(ex.Experiment(surface="beale"))
-    assert ex.from_dict(exp.to_dict())[0] == parsed
+    parsed, _ = codecs.from_query(query_of(ex.Experiment(surface="beale")))
+    assert "x0" not in codecs.to_query(ex.Experiment(surface="beale"))
+    assert codecs.from_dict(codecs.to_dict(exp))[0] == parsed
 
 
 def test_labels_are_unique_and_name_the_changes():
@@ -79,7 +80,7 @@ def test_labels_are_unique_and_name_the_changes():
     ],
 )
 def test_bad_values_fall_back_to_defaults_with_a_warning(query, field, message):
-    exp, warnings = ex.from_query(query)
+    exp, warnings = codecs.from_query(query)
     assert any(message in w for w in warnings), warnings
     default = ex.Experiment(surface=exp.surface)
     if field == "runs":
@@ -89,16 +90,16 @@ def test_bad_values_fall_back_to_defaults_with_a_warning(query, field, message):
 
 
 def test_too_many_or_too_long_values_are_cut():
-    exp, warnings = ex.from_query({"run": [f"sgd:lr=0.00{i}" for i in range(1, 30)]})
+    exp, warnings = codecs.from_query({"run": [f"sgd:lr=0.00{i}" for i in range(1, 30)]})
     assert len(exp.runs) == ex.MAX_RUNS
     assert any("only the first 12" in w for w in warnings)
-    exp, warnings = ex.from_query({"f": ["x" * 1000]})
+    exp, warnings = codecs.from_query({"f": ["x" * 1000]})
     assert exp.surface == "rosenbrock" and "too long" in warnings[0]
 
 
 def test_json_that_is_not_a_setup_is_refused():
     for text in ("[1, 2]", "{", '"adam"', "null", json.dumps({"runs": "all"})):
-        exp, warnings = ex.from_json(text)
+        exp, warnings = codecs.from_json(text)
         assert exp.runs == ex.DEFAULT_RUNS and warnings
 
 
@@ -107,10 +108,10 @@ def test_json_that_is_not_a_setup_is_refused():
                                         "run", "tab"]),
                        st.lists(st.text(max_size=80), max_size=4)))  # fmt: skip
 def test_any_query_gives_a_valid_experiment(query):
-    exp, warnings = ex.from_query(query)
+    exp, warnings = codecs.from_query(query)
     objective = exp.objective()
     assert objective.dim == len(exp.start_point())
-    assert 1 <= exp.steps <= ex.MAX_STEPS and math.isfinite(exp.noise)
+    assert 1 <= exp.steps <= ex.STEPS.high and math.isfinite(exp.noise)
     assert 1 <= len(exp.runs) <= ex.MAX_RUNS
     for run in exp.runs:
         assert run.build().name == run.optimizer
@@ -119,16 +120,18 @@ def test_any_query_gives_a_valid_experiment(query):
 
 
 def test_every_optimizer_default_round_trips():
-    runs = tuple(ex.run(name, lr=optimizers.defaults(name)["lr"]) for name in optimizers.names())
+    runs = tuple(
+        ex.run_config(name, lr=optimizers.defaults(name)["lr"]) for name in optimizers.names()
+    )
     exp = ex.Experiment(runs=runs[: ex.MAX_RUNS])
-    assert ex.from_query(query_of(exp)) == (exp, [])
+    assert codecs.from_query(query_of(exp)) == (exp, [])
 
 
 def test_a_typed_formula_round_trips_and_is_checked():
-    params = ex.formula_params("(1 - x)**2 + 100*(y - x**2)**2", [(-2, 2), (-1, 3)])
-    exp = ex.Experiment(surface=ex.CUSTOM, surface_params=params, start=(-1.2, 1.0))
-    assert ex.from_query(query_of(exp)) == (exp, [])
-    assert ex.from_json(ex.to_json(exp)) == (exp, [])
+    params = codecs.formula_params("(1 - x)**2 + 100*(y - x**2)**2", [(-2, 2), (-1, 3)])
+    exp = ex.Experiment(surface=ex.FORMULA, surface_params=params, start=(-1.2, 1.0))
+    assert codecs.from_query(query_of(exp)) == (exp, [])
+    assert codecs.from_json(codecs.to_json(exp)) == (exp, [])
     rosen = surfaces.get("rosenbrock")
     points = np.array([[-1.2, 1.0], [0.3, 0.7]])
     np.testing.assert_allclose(exp.objective().grad(points), rosen.grad(points), rtol=1e-12)
@@ -138,6 +141,6 @@ def test_a_typed_formula_round_trips_and_is_checked():
     "expr", ["__import__('os').system('x')", "x.__class__", "9**9**9**9", "x" * 600, "lambda: 1"]
 )
 def test_a_hostile_formula_in_a_link_falls_back_with_a_warning(expr):
-    exp, warnings = ex.from_query({"f": ["custom"], "expr": [expr]})
+    exp, warnings = codecs.from_query({"f": ["custom"], "expr": [expr]})
     assert exp.surface == "rosenbrock"
     assert any("formula refused" in w or "too long" in w for w in warnings), warnings

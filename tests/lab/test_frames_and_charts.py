@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import surfaces
-from lab import charts, figures, frames
+from lab import charts, figures, frames, views
 from lab import experiment as ex
 from lab.simulate import simulate
 
@@ -20,7 +20,9 @@ def test_sample_steps_keeps_the_start_the_end_and_every_early_step():
 
 
 def test_a_diverged_run_is_plotted_up_to_its_divergence():
-    exp = ex.Experiment(runs=(ex.run("sgd", lr=0.01), ex.run("adam", lr=0.01)), steps=300)
+    exp = ex.Experiment(
+        runs=(ex.run_config("sgd", lr=0.01), ex.run_config("adam", lr=0.01)), steps=300
+    )
     results = simulate(exp)
     surface = exp.objective()
     step = results[0].trajectory.diverged_at
@@ -36,7 +38,7 @@ def test_a_diverged_run_is_plotted_up_to_its_divergence():
 
 
 def test_summary_counts_steps_to_tolerance_and_distance_to_the_minimum():
-    exp = ex.Experiment(surface="quadratic", runs=(ex.run("sgd", lr=0.5),), steps=40)
+    exp = ex.Experiment(surface="quadratic", runs=(ex.run_config("sgd", lr=0.5),), steps=40)
     results = simulate(exp)
     row = frames.summary(results, exp.objective(), 1e-3).iloc[0]
     # from (−4, 3) GD with lr 0.5 halves the point: f = 12.5·4^−t < 1e−3 from t = 7
@@ -45,7 +47,7 @@ def test_summary_counts_steps_to_tolerance_and_distance_to_the_minimum():
 
 
 def test_per_step_download_has_every_step_and_the_state():
-    exp = ex.Experiment(runs=(ex.run("adam", lr=0.01),), steps=30)
+    exp = ex.Experiment(runs=(ex.run_config("adam", lr=0.01),), steps=30)
     table = frames.per_step(simulate(exp), exp.objective())
     assert len(table) == 31
     for column in ("x", "y", "loss", "grad_x", "update_y", "lr_eff_x", "exp_avg_y", "exp_avg_sq_x"):
@@ -65,17 +67,17 @@ def test_surface_grid_and_contours_cover_the_window():
 
 
 @pytest.mark.parametrize("surface", ["rosenbrock", "parabola", "saddle", "least_squares"])
-@pytest.mark.parametrize("view", figures.VIEWS)
+@pytest.mark.parametrize("view", views.ALL, ids=lambda v: v.title)
 def test_every_view_builds_specs_with_their_data(surface, view):
     exp = ex.Experiment(surface=surface, steps=100)
-    specs = figures.chart_specs(exp, figures.tables(exp), figures.landscape(exp), view)
+    specs = figures.specs(view.charts(exp, figures.tables(exp), figures.landscape(exp)))
     dim = exp.objective().dim
     expected = {
-        "Trajectories": 3 - dim,
-        "Inside a step": dim,
-        "Equations": 0,
-        "Sweep": 0,
-        "Summary": 0,
+        views.TRAJECTORIES: 3 - dim,
+        views.INSIDE_A_STEP: dim,
+        views.EQUATIONS: 0,
+        views.SWEEP: 0,
+        views.SUMMARY: 0,
     }
     assert len(specs) == expected.get(view, 2)
     for spec in specs:

@@ -14,7 +14,7 @@ import surfaces
 from lab import charts, sweep_charts, sweeps
 from lab import experiment as ex
 
-SGD = (ex.run("sgd"),)
+SGD = (ex.run_config("sgd"),)
 
 
 def ravine(kappa: float, runs=SGD, steps: int = 500) -> ex.Experiment:
@@ -59,7 +59,7 @@ def test_gradient_descent_diverges_just_past_two_over_l_on_the_ravine(kappa):
 
 def test_heavy_ball_on_the_parabola_diverges_exactly_past_two_times_one_plus_mu():
     """Heavy ball on ½x² is stable iff 0 < lr < 2(1 + μ) (Polyak 1964; Goh, Distill 2017)."""
-    exp = ex.Experiment(surface="parabola", runs=(ex.run("momentum"),), steps=300)
+    exp = ex.Experiment(surface="parabola", runs=(ex.run_config("momentum"),), steps=300)
     lrs, mus = np.linspace(0.05, 4.0, 80), np.linspace(0.0, 0.98, 50)
     grid = sweeps.hyper_map(exp, 0, "lr", lrs, "momentum", mus)
     assert len(grid) == 80 * 50 and grid.attrs["x_param"] == "lr"
@@ -117,7 +117,7 @@ def test_a_run_whose_every_lr_diverged_has_no_best_lr():
 
 def test_steps_to_tolerance_counts_from_the_start():
     # from (−4, 3) GD with lr 0.5 halves the point: f = 12.5·4^−t < 1e−3 from t = 7
-    exp = ex.Experiment(surface="quadratic", runs=(ex.run("sgd"),), steps=40)
+    exp = ex.Experiment(surface="quadratic", runs=(ex.run_config("sgd"),), steps=40)
     row = sweeps.lr_sweep(exp, [0.5]).iloc[0]
     assert row["steps_to_tol"] == 7 and row["final"] == pytest.approx(12.5 * 4.0**-40)
 
@@ -128,14 +128,14 @@ def test_seeds_spread_with_noise_and_coincide_without():
     assert (quiet["seeds"] == 4).all()
     assert (quiet["final_hi"] == quiet["final_lo"]).all()
     noisy_exp = ex.Experiment(
-        surface="ravine", runs=(ex.run("sgd"), ex.run("adam")), steps=100, noise=0.5
+        surface="ravine", runs=(ex.run_config("sgd"), ex.run_config("adam")), steps=100, noise=0.5
     )
     noisy = sweeps.summarise_lr_sweep(sweeps.lr_sweep(noisy_exp, lrs, seeds=4))
     assert (noisy["final_hi"] > noisy["final_lo"]).all()
     assert noisy["final_lo"].le(noisy["final_median"]).all()
     assert noisy["final_median"].le(noisy["final_hi"]).all()
     # the mini-batch objective: each replica draws its own batches from the one generator
-    sampled = ex.Experiment(surface="least_squares", runs=(ex.run("sgd"),), steps=100)
+    sampled = ex.Experiment(surface="least_squares", runs=(ex.run_config("sgd"),), steps=100)
     batches = sweeps.summarise_lr_sweep(sweeps.lr_sweep(sampled, [0.02, 0.05], seeds=3))
     assert (batches["final_hi"] > batches["final_lo"]).all()
 
@@ -173,7 +173,9 @@ def test_bad_sweep_inputs_name_the_problem():
 
 def test_a_configuration_that_cannot_be_built_is_reported_and_the_rest_run():
     exp = ex.Experiment(
-        runs=(ex.run("nesterov", momentum=0.0), ex.run("adam")), surface="quadratic", steps=20
+        runs=(ex.run_config("nesterov", momentum=0.0), ex.run_config("adam")),
+        surface="quadratic",
+        steps=20,
     )
     df = sweeps.lr_sweep(exp, [0.01, 0.1])
     assert set(df["run"]) == {"Adam"}
@@ -184,7 +186,7 @@ def test_a_configuration_that_cannot_be_built_is_reported_and_the_rest_run():
 
 
 def test_invalid_map_values_raise_before_anything_runs(run_calls):
-    exp = ex.Experiment(runs=(ex.run("adam"),), steps=10)
+    exp = ex.Experiment(runs=(ex.run_config("adam"),), steps=10)
     with pytest.raises(ValueError, match=r"beta1 must be in \[0, 1\); got 1"):
         sweeps.hyper_map(exp, 0, "lr", [0.01, 0.1], "beta1", [0.5, 0.9, 1.0])
     with pytest.raises(ValueError, match="adam has no numeric hyperparameter 'momentum'"):
@@ -195,7 +197,7 @@ def test_invalid_map_values_raise_before_anything_runs(run_calls):
         sweeps.hyper_map(exp, 0, "lr", [0.01], "lr", [0.1])
     with pytest.raises(ValueError, match="run_index"):
         sweeps.hyper_map(exp, 3, "lr", [0.01], "beta1", [0.5])
-    nesterov = ex.Experiment(runs=(ex.run("nesterov"),), steps=10)
+    nesterov = ex.Experiment(runs=(ex.run_config("nesterov"),), steps=10)
     with pytest.raises(ValueError, match="momentum > 0"):
         sweeps.hyper_map(nesterov, 0, "lr", [0.01], "momentum", [0.0, 0.5])
     assert run_calls == []
@@ -205,7 +207,7 @@ def test_invalid_map_values_raise_before_anything_runs(run_calls):
 def test_every_optimizer_has_default_map_axes_that_run(name):
     axes = sweeps.map_axes(name, n=5)
     assert axes.x_param == "lr" and axes.y_param != "lr"
-    exp = ex.Experiment(surface="quadratic", runs=(ex.run(name),), steps=20)
+    exp = ex.Experiment(surface="quadratic", runs=(ex.run_config(name),), steps=20)
     grid = sweeps.hyper_map(exp, 0, *axes)
     assert len(grid) == 25 and grid["final"].notna().any()
     assert grid.attrs["x_log"] and not grid.attrs["y_log"]
@@ -222,7 +224,7 @@ def test_map_axes_pair_each_optimizer_with_its_characteristic_hyperparameter():
 
 
 def test_map_seeds_take_the_median_and_count_divergence():
-    exp = ex.Experiment(surface="quadratic", runs=(ex.run("sgd"),), steps=60, noise=1.0)
+    exp = ex.Experiment(surface="quadratic", runs=(ex.run_config("sgd"),), steps=60, noise=1.0)
     grid = sweeps.hyper_map(exp, 0, "lr", [0.05, 1.9, 2.5], "momentum", [0.0, 0.5], seeds=5)
     assert grid.attrs["seeds"] == 5 and len(grid) == 6
     assert set(grid["diverged_frac"]) <= {i / 5 for i in range(6)}
@@ -233,7 +235,7 @@ def test_map_seeds_take_the_median_and_count_divergence():
 
 
 def test_starts_near_each_himmelblau_minimum_reach_it():
-    exp = ex.Experiment(surface="himmelblau", runs=(ex.run("adam", lr=0.05),), steps=300)
+    exp = ex.Experiment(surface="himmelblau", runs=(ex.run_config("adam", lr=0.05),), steps=300)
     surface = exp.objective()
     grid = sweeps.basins(exp, 0, n=40)
     assert len(grid) == 1600 and not grid["diverged"].any()
@@ -249,7 +251,7 @@ def test_starts_near_each_himmelblau_minimum_reach_it():
 
 
 def test_diverged_and_stranded_starts_are_labelled():
-    exp = ex.Experiment(surface="himmelblau", runs=(ex.run("sgd", lr=0.03),), steps=300)
+    exp = ex.Experiment(surface="himmelblau", runs=(ex.run_config("sgd", lr=0.03),), steps=300)
     grid = sweeps.basins(exp, 0, n=20)
     diverged = grid[grid["diverged"]]
     assert len(diverged) > 0 and (diverged["label"] == "diverged").all()
@@ -261,13 +263,13 @@ def test_diverged_and_stranded_starts_are_labelled():
 
 
 def test_basins_need_a_two_dimensional_function():
-    exp = ex.Experiment(surface="parabola", runs=(ex.run("sgd"),), steps=10)
+    exp = ex.Experiment(surface="parabola", runs=(ex.run_config("sgd"),), steps=10)
     with pytest.raises(ValueError, match="2-D function; 'parabola' is 1-D"):
         sweeps.basins(exp, 0)
 
 
 def test_a_surface_without_minima_reaches_none():
-    exp = ex.Experiment(surface="saddle", runs=(ex.run("sgd", lr=0.01),), steps=50)
+    exp = ex.Experiment(surface="saddle", runs=(ex.run_config("sgd", lr=0.01),), steps=50)
     grid = sweeps.basins(exp, 0, n=6)
     assert set(grid["label"]) <= {"none", "diverged"} and (grid["minimum"] == -1).all()
 
@@ -277,7 +279,11 @@ def test_a_surface_without_minima_reaches_none():
 
 def test_fair_runs_put_each_run_at_its_best_lr():
     exp = ex.Experiment(
-        runs=(ex.run("sgd", lr=1e-3), ex.run("adam", lr=0.05, beta1=0.8), ex.run("rmsprop"))
+        runs=(
+            ex.run_config("sgd", lr=1e-3),
+            ex.run_config("adam", lr=0.05, beta1=0.8),
+            ex.run_config("rmsprop"),
+        )
     )
     labels = exp.labels()
     fair = sweeps.fair_runs(exp, {labels[0]: np.float64(3e-3), labels[1]: 0.2, labels[2]: None})
@@ -289,7 +295,7 @@ def test_fair_runs_put_each_run_at_its_best_lr():
 
 
 def test_csv_downloads_name_the_hyperparameters():
-    exp = ex.Experiment(surface="quadratic", runs=(ex.run("momentum"),), steps=20)
+    exp = ex.Experiment(surface="quadratic", runs=(ex.run_config("momentum"),), steps=20)
     grid = sweeps.hyper_map(exp, 0, "lr", [0.1, 1.0], "momentum", [0.0, 0.9])
     table = pd.read_csv(io.BytesIO(sweeps.sweep_csv(grid)))
     assert list(table.columns[:2]) == ["lr", "momentum"] and len(table) == 4
@@ -332,7 +338,7 @@ def test_lr_sensitivity_chart_copes_with_every_lr_diverged_and_an_empty_sweep():
 
 @pytest.mark.parametrize("metric", ["final", "steps_to_tol"])
 def test_hyper_map_chart_builds_with_log_axes_and_a_diverged_legend(metric):
-    exp = ex.Experiment(runs=(ex.run("adam"),), steps=100)
+    exp = ex.Experiment(runs=(ex.run_config("adam"),), steps=100)
     grid = sweeps.hyper_map(exp, 0, "lr", np.geomspace(1e-3, 10, 6), "beta1", [0.0, 0.5, 0.9])
     chart = sweep_charts.hyper_map_chart(grid, metric)
     spec = _spec(chart)
@@ -352,12 +358,12 @@ def test_cell_edges_tile_log_and_linear_grids():
 
 
 def test_basins_chart_builds_with_minima_none_and_diverged():
-    exp = ex.Experiment(surface="himmelblau", runs=(ex.run("sgd", lr=0.03),), steps=200)
+    exp = ex.Experiment(surface="himmelblau", runs=(ex.run_config("sgd", lr=0.03),), steps=200)
     grid = sweeps.basins(exp, 0, n=12)
     spec = _spec(sweep_charts.basins_chart(grid, exp.objective()))
     colour = spec["layer"][0]["encoding"]["color"]["scale"]
     assert colour["domain"][-2:] == ["none", "diverged"] and len(colour["domain"]) == 6
-    saddle = ex.Experiment(surface="saddle", runs=(ex.run("sgd", lr=0.01),), steps=20)
+    saddle = ex.Experiment(surface="saddle", runs=(ex.run_config("sgd", lr=0.01),), steps=20)
     _spec(sweep_charts.basins_chart(sweeps.basins(saddle, 0, n=5), surfaces.get("saddle")))
 
 

@@ -1,0 +1,185 @@
+"""The page's state: every ``st.session_state`` key, and the one way an experiment gets into it.
+
+Widgets keep their values under the keys built here. :func:`load` writes a whole experiment into
+them (a link, a lesson, the sweep's fair comparison, the default page); :func:`set_start`,
+:func:`open_view` and the run-list functions make the smaller changes. The sidebar, the views,
+the links and the sweep view import this module; none of them spells a key itself, and tests use
+these functions instead of literal strings.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+from typing import Any
+
+import streamlit as st
+
+import optimizers
+from lab import experiment as ex
+from lab import lessons
+from lab.views import View
+from optimizers import schedules
+
+# --- keys ----------------------------------------------------------------------------------------
+
+SURFACE = "surface"
+FORMULA = "formula"  # the text box of a typed formula
+FORMULA_OK = "formula_ok"  # the last formula that was accepted (shown while the box has an error)
+STEPS, NOISE, SEED, TOLERANCE = "steps", "noise", "seed", "tolerance"
+SCHEDULE = "schedule"
+LESSON = "lesson"
+NO_LESSON = "none"  # the lesson selector's value when the setup is not a lesson's
+TAB = "tab"  # the open view: st.tabs keeps it, bound to the URL
+BASE = "base"  # the experiment the session opened with (hidden control groups keep its values)
+HIDDEN = "hidden"  # control groups a lesson link hides
+RUN_IDS = "run_ids"  # the runs in the sidebar, in order: stable ids, so removing one keeps keys
+NEXT_RUN_ID = "next_run_id"
+MAP = "trajectory_map"  # the map's selection (a click moves the start)
+INSPECT_STEP, INSPECT_AXIS = "inspect_step", "inspect_axis"
+SWEEP_FULL_RERUN = "sweep_full_rerun"  # the sweep fragment asks for a whole-page rerun
+SWEEP_LOW, SWEEP_HIGH, SWEEP_N = "sweep_low", "sweep_high", "sweep_n"
+SWEEP_METRIC, SWEEP_SEEDS = "sweep_metric", "sweep_seeds"
+MAP_RUN, MAP_N, BASIN_RUN, BASIN_N = "map_run", "map_n", "basin_run", "basin_n"
+
+
+def surface_param(surface: str, name: str) -> str:
+    return f"sp.{surface}.{name}"
+
+
+def window(i: int) -> str:
+    """The formula window's i-th bound: x from, x to, y from, y to."""
+    return f"fbox.{i}"
+
+
+def start(surface: str, params: ex.Params, i: int) -> str:
+    """The start input of coordinate ``i``: per function (a typed formula: per formula and
+    window), so each function starts from its own default inside its own window."""
+    if surface != ex.FORMULA:
+        return f"x0.{surface}.{i}"
+    return f"x0.{surface}.{zlib.crc32(repr(params).encode())}.{i}"
+
+
+def schedule_param(schedule: str, name: str) -> str:
+    return f"sch.{schedule}.{name}"
+
+
+def optimizer(run_id: int) -> str:
+    return f"run.{run_id}.optimizer"
+
+
+def hyperparam(run_id: int, optimizer_name: str, name: str) -> str:
+    return f"run.{run_id}.{optimizer_name}.{name}"
+
+
+def map_param(optimizer_name: str) -> str:
+    """The sweep map's second hyperparameter, remembered per optimizer."""
+    return f"map_param.{optimizer_name}"
+
+
+def duplicate_button(run_id: int) -> str:
+    return f"dup.{run_id}"
+
+
+def remove_button(run_id: int) -> str:
+    return f"del.{run_id}"
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def init(key: str, default: Any) -> None:
+    """Give a widget its first value (its own ``value=`` would fight a later :func:`load`)."""
+    if key not in st.session_state:
+        st.session_state[key] = default
+
+
+def run_ids() -> list[int]:
+    if RUN_IDS not in st.session_state:
+        load(ex.Experiment())
+    return list(st.session_state[RUN_IDS])
+
+
+def optimizer_of(run_id: int) -> str:
+    return st.session_state.get(optimizer(run_id), "adam")
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def load(exp: ex.Experiment) -> None:
+    """Write an experiment into every widget's state."""
+    state = st.session_state
+    state[SURFACE] = exp.surface
+    objective = exp.objective()
+    for name, value in objective.params.items():  # defaults resolved (batch_size)
+        if name not in ("text", "bounds"):
+            state[surface_param(exp.surface, name)] = value
+    if exp.surface == ex.FORMULA:
+        state[FORMULA] = objective.params["text"]
+        for i, value in enumerate(v for pair in objective.params["bounds"] for v in pair):
+            state[window(i)] = float(value)
+    set_start(exp, exp.start_point())
+    state[STEPS], state[NOISE], state[SEED] = exp.steps, float(exp.noise), exp.seed
+    state[TOLERANCE] = float(exp.tolerance)
+    state[SCHEDULE] = exp.schedule
+    for key, value in {**schedules.defaults(exp.schedule), **dict(exp.schedule_params)}.items():
+        state[schedule_param(exp.schedule, key)] = float(value)
+    state[RUN_IDS] = list(range(len(exp.runs)))
+    state[NEXT_RUN_ID] = len(exp.runs)
+    for run_id, config in enumerate(exp.runs):
+        _load_run(run_id, config)
+
+
+def set_start(exp: ex.Experiment, point: Iterable[float]) -> None:
+    """Start ``exp``'s runs from ``point`` (a click on the map, a link, a lesson)."""
+    for i, value in enumerate(point):
+        st.session_state[start(exp.surface, exp.surface_params, i)] = float(value)
+
+
+def open_view(view: View) -> None:
+    st.session_state[TAB] = view.title
+
+
+def open_lesson(lesson: lessons.Lesson) -> None:
+    load(lesson.experiment)
+    open_view(lesson.view)
+
+
+def add_run(config: ex.RunConfig) -> None:
+    run_id = _new_run_id()
+    st.session_state[RUN_IDS] = [*run_ids(), run_id]
+    _load_run(run_id, config)
+
+
+def duplicate_run(run_id: int) -> None:
+    state = st.session_state
+    name = optimizer_of(run_id)
+    new_id = _new_run_id()
+    ids = run_ids()
+    ids.insert(ids.index(run_id) + 1, new_id)
+    state[RUN_IDS] = ids
+    state[optimizer(new_id)] = name
+    for spec in optimizers.hyperparams(name):
+        source = hyperparam(run_id, name, spec.name)
+        if source in state:
+            state[hyperparam(new_id, name, spec.name)] = state[source]
+
+
+def remove_run(run_id: int) -> None:
+    st.session_state[RUN_IDS] = [i for i in run_ids() if i != run_id]
+
+
+def _new_run_id() -> int:
+    run_id = st.session_state[NEXT_RUN_ID]
+    st.session_state[NEXT_RUN_ID] = run_id + 1
+    return run_id
+
+
+def _load_run(run_id: int, config: ex.RunConfig) -> None:
+    st.session_state[optimizer(run_id)] = config.optimizer
+    for spec in optimizers.hyperparams(config.optimizer):
+        value = config.value(spec.name)
+        st.session_state[hyperparam(run_id, config.optimizer, spec.name)] = (
+            value if spec.kind is bool else float(value)
+        )

@@ -1,0 +1,60 @@
+"""The dashboard's views, as one list of records: title, caption, and the charts each one has.
+
+A new tab is one :class:`View` here (and, if it draws more than captioned charts, one drawing
+function in ``lab.ui``). Lessons and links name views by these constants, never by string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import figures
+
+Charts = Callable[[Any, dict[str, Any], tuple], list]  # (experiment, tables, landscape) -> charts
+
+
+@dataclass(frozen=True)
+class View:
+    """One tab: its title (also its value in a link's ``tab=``), the text above its charts, and
+    the function that builds its Altair charts from an experiment's tables and landscape."""
+
+    title: str
+    caption: str = ""
+    charts: Charts = field(default=figures.no_charts, repr=False)
+
+
+TRAJECTORIES = View("Trajectories", charts=figures.trajectory_charts)
+LOSS = View(
+    "Loss",
+    "**f − f_min** (or f where there is no minimum) against step, one line per run (drawn down "
+    "to 10⁻¹⁶, the limit of double precision); below it, the **norm of the gradient each step "
+    "used** (with gradient noise or mini-batches, the noisy one).",
+    figures.loss_charts,
+)
+LEARNING_RATE = View(
+    "Effective learning rate",
+    "**Effective learning rate**: the factor each parameter's step applies to its gradient (for "
+    "Adam-like methods, to the bias-corrected first moment m̂). One line style per parameter; "
+    "the dotted line is the learning rate η you set, with its schedule. Below: the **realised "
+    "gain −Δθ / g**, how far each parameter actually moved per unit of gradient (above 0 "
+    "downhill, below 0 carried uphill by momentum).",
+    figures.learning_rate_charts,
+)
+INSIDE_A_STEP = View("Inside a step", charts=figures.state_charts)
+EQUATIONS = View("Equations")
+SWEEP = View("Sweep")
+SUMMARY = View("Summary")
+
+ALL: tuple[View, ...] = (
+    TRAJECTORIES,
+    LOSS,
+    LEARNING_RATE,
+    INSIDE_A_STEP,
+    EQUATIONS,
+    SWEEP,
+    SUMMARY,
+)
+BY_TITLE = {view.title: view for view in ALL}
+TITLES = tuple(BY_TITLE)
