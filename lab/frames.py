@@ -10,26 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+import optimizers
 import surfaces
 
 from . import raster
 from .simulate import RunResult
 
-STATE_LABELS = {  # torch's state names, with the symbol the equations use
-    "lr_eff": "effective lr",
-    "exp_avg": "m (exp_avg)",
-    "exp_avg_sq": "v (exp_avg_sq)",
-    "max_exp_avg_sq": "v_max (max_exp_avg_sq)",
-    "exp_avg_var": "s (exp_avg_var)",
-    "exp_inf": "u (exp_inf)",
-    "square_avg": "v (square_avg)",
-    "grad_avg": "ḡ (grad_avg)",
-    "momentum_buffer": "b (momentum_buffer)",
-    "sum": "G (sum)",
-    "acc_delta": "E[Δ²] (acc_delta)",
-    "mu_product": "Π (mu_product)",
-    "rect": "r (rect)",
-}
 MAX_POINTS = 400  # per run and series
 PICTURE = 256  # heatmap pixels per side (one image)
 PICK_GRID = 32  # clickable cells per side, also the tooltip resolution
@@ -349,6 +335,7 @@ def states(results: list[RunResult], surface: surfaces.Surface, coordinate: int)
         if not r.ok:
             continue
         traj = r.trajectory
+        labels = optimizers.state_labels(r.config.optimizer)  # declared by each optimizer
         rows = sample_steps(_last_row(r))[1:] - 1 if _last_row(r) > 0 else np.array([], int)
         series = {
             "lr_eff": traj.lr_eff[:, coordinate],
@@ -363,7 +350,7 @@ def states(results: list[RunResult], surface: surfaces.Surface, coordinate: int)
                     {
                         "run": r.label,
                         "step": rows + 1,
-                        "quantity": STATE_LABELS.get(name, name),
+                        "quantity": labels.get(name, name),
                         "value": values[rows],
                     }
                 )

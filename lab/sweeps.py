@@ -47,16 +47,6 @@ BASIN_RADIUS = 0.05  # of the window's diagonal: "reached a minimum" means endin
 SWEEP_COLUMNS = ["run", "optimizer", "lr", "seed", "final", "steps_to_tol", "diverged"]
 SWEEP_COLUMNS += ["diverged_at"]
 
-# The hyperparameter a 2-D map pairs with the learning rate, where the optimizer has an obvious
-# one; other optimizers take beta1 if they have it, else their first other numeric setting.
-_PARTNER = {
-    "sgd": "momentum",
-    "momentum": "momentum",
-    "nesterov": "momentum",
-    "rmsprop": "alpha",
-    "adadelta": "rho",
-    "adagrad": "lr_decay",
-}
 _UNIT_TOP = 0.99  # default grids over [0, 1) stop here: 0.999 needs far more steps than a map has
 
 
@@ -101,7 +91,7 @@ def map_axes(optimizer: str, n: int = 40, y_param: str | None = None) -> MapAxes
     n = _count(n, "n", low=2)
     specs = {s.name: s for s in optimizers.hyperparams(optimizer)}
     numeric = [s.name for s in specs.values() if s.kind is float and s.name != "lr"]
-    partner = y_param or _PARTNER.get(optimizer) or ("beta1" if "beta1" in specs else None)
+    partner = y_param or optimizers.entry(optimizer).sweep_partner  # declared by the optimizer
     if partner is None:
         if not numeric:
             raise ValueError(f"{optimizer} has no numeric hyperparameter to pair with lr")

@@ -12,15 +12,18 @@ import numpy as np
 
 from . import schedules
 from .base import Hyperparam, Optimizer, Step
-from .registry import defaults, entry, get, hyperparams, names, title
+from .description import Line, StateField
+from .registry import defaults, entry, get, hyperparams, names, rule, state_labels, title
 from .run import run
 from .schedules import Schedule
 from .trajectory import Trajectory
 
 __all__ = [
     "Hyperparam",
+    "Line",
     "Optimizer",
     "Schedule",
+    "StateField",
     "Step",
     "Trajectory",
     "defaults",
@@ -29,7 +32,9 @@ __all__ = [
     "hyperparams",
     "names",
     "np",
+    "rule",
     "run",
     "schedules",
+    "state_labels",
     "title",
 ]

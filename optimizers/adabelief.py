@@ -6,9 +6,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _rules as r
 from . import hyperparams as hp
 from ._math import nonzero
 from .base import Array, Hyperparam, Optimizer, Scalar, Step, validate
+from .description import Line, StateField
+from .symbolic import Sym, sqrt
 
 HYPERPARAMS = (
     hp.lr(),
@@ -21,10 +24,39 @@ HYPERPARAMS = (
         log=True,
         ui_range=(1e-16, 1e-2),
         help="Added to the belief s every step.",
+        symbol=r"\varepsilon_{root}",
     ),
     hp.WEIGHT_DECAY,
     hp.MAXIMIZE,
 )
+
+
+STATE = (
+    StateField("exp_avg", "m", "m (exp_avg)"),
+    StateField("exp_avg_var", "s", "s (exp_avg_var)"),
+)
+SWEEP_PARTNER = "beta1"
+NOTES = "As `optax.adabelief` (torch has no AdaBelief): ε_root is added to s every step."
+
+
+def rule(h: dict) -> list[Line]:
+    """The update rule for hyperparameter values ``h``, as display lines."""
+    b1, b2, eps, eps_root, lam = r.symbols(
+        HYPERPARAMS, "beta1", "beta2", "eps", "eps_root", "weight_decay"
+    )
+    m, s = STATE
+    m_hat, s_hat = Sym(r"\hat m_t", "m_hat"), Sym(r"\hat s_t", "s_hat")
+    direction = m_hat / (sqrt(s_hat) + eps)
+    if h["weight_decay"]:
+        direction = direction + lam * r.THETA_PREV
+    return [
+        r.gradient(h, HYPERPARAMS, coupled=False),
+        r.ema(m, b1, r.G),
+        s.line(b2 * s.prev + (1 - b2) * (r.G - m.now) ** 2 + eps_root),
+        r.debiased(m_hat, m.now, b1),
+        r.debiased(s_hat, s.now, b2),
+        r.theta(r.THETA_PREV - r.ETA * direction),
+    ]
 
 
 class AdaBeliefState(NamedTuple):
@@ -52,8 +84,8 @@ def adabelief(
 
     optax's rule and defaults; ``weight_decay`` is decoupled as in optax's newer versions.
 
-    Effective learning rate: ``η / (1 − β₁ᵗ) / (√(s_t / (1 − β₂ᵗ)) + ε)`` per parameter,
-    multiplying the raw first moment m_t.
+    Effective learning rate: ``η / (√ŝ_t + ε)`` per parameter, with ŝ_t = s_t / (1 − β₂ᵗ),
+    multiplying the bias-corrected first moment m̂_t (as for Adam).
 
     Args:
         lr: η in [0, inf).
@@ -97,6 +129,6 @@ def adabelief(
         direction = (m / bc1) / den
         if wd is not None:
             direction = direction + wd * params
-        return Step(-lr * direction, AdaBeliefState(m, s, t), lr / bc1 / den)
+        return Step(-lr * direction, AdaBeliefState(m, s, t), lr / den)
 
     return Optimizer("adabelief", h, init, step)

@@ -6,17 +6,45 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _rules as r
 from . import hyperparams as hp
 from ._math import ema_sq, nonzero, prepare_grad
 from .base import Array, Optimizer, Scalar, Step, validate
+from .description import Line, StateField
+from .symbolic import Sym, sqrt
 
 HYPERPARAMS = (
     hp.lr(ui_range=(1e-3, 10.0)),
-    hp.beta("rho", "Decay rate", "ρ"),
+    hp.beta("rho", "Decay rate", "ρ", r"\rho"),
     hp.eps(),
     hp.WEIGHT_DECAY,
     hp.MAXIMIZE,
 )
+
+
+STATE = (
+    StateField("square_avg", "E[g^2]", "E[g²] (square_avg)"),
+    StateField("acc_delta", r"E[\Delta^2]", "E[Δ²] (acc_delta)"),
+)
+SWEEP_PARTNER = "rho"
+NOTES = (
+    "As `torch.optim.Adadelta` (and Zeiler's paper with η = 1): ε inside both roots. "
+    "Zeiler used ρ = 0.95; torch defaults to 0.9. Keras's default η = 0.001 moves 1000× slower."
+)
+
+
+def rule(h: dict) -> list[Line]:
+    """The update rule for hyperparameter values ``h``, as display lines."""
+    rho, eps = r.symbols(HYPERPARAMS, "rho", "eps")
+    square_avg, acc_delta = STATE
+    delta = Sym(r"\Delta_t", "delta_t")
+    return [
+        r.gradient(h, HYPERPARAMS),
+        r.ema(square_avg, rho, r.G**2),
+        Line(delta, sqrt(acc_delta.prev + eps) / sqrt(square_avg.now + eps) * r.G),
+        r.ema(acc_delta, rho, delta**2),
+        r.theta(r.THETA_PREV - r.ETA * delta),
+    ]
 
 
 class AdadeltaState(NamedTuple):

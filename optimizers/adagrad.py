@@ -6,9 +6,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _rules as r
 from . import hyperparams as hp
 from ._math import nonzero, prepare_grad
 from .base import Array, Hyperparam, Optimizer, Scalar, Step, validate
+from .description import Line, StateField
+from .symbolic import Sym, sqrt
 
 HYPERPARAMS = (
     hp.lr(),
@@ -17,6 +20,7 @@ HYPERPARAMS = (
         "Learning-rate decay (lr_decay)",
         ui_range=(0.0, 1.0),
         help="Inverse-time decay: η / (1 + (t − 1)·lr_decay).",
+        symbol="d",
     ),
     hp.WEIGHT_DECAY,
     Hyperparam(
@@ -24,11 +28,35 @@ HYPERPARAMS = (
         "Initial accumulator G₀ (initial_accumulator_value)",
         ui_range=(0.0, 1.0),
         help="Starting value of the sum of squared gradients.",
+        symbol="G_0",
     ),
     hp.eps(),
     hp.EPS_INSIDE_SQRT,
     hp.MAXIMIZE,
 )
+
+
+STATE = (StateField("sum", "G", "G (sum)", initial="initial_accumulator_value"),)
+SWEEP_PARTNER = "lr_decay"
+NOTES = (
+    "As `torch.optim.Adagrad`: ε outside the root and the accumulator starting at 0. "
+    "Keras and optax put ε inside the root and start the sum at 0.1 (tick 'ε inside the square "
+    "root' and set G₀ for their form)."
+)
+
+
+def rule(h: dict) -> list[Line]:
+    """The update rule for hyperparameter values ``h``, as display lines."""
+    d, eps = r.symbols(HYPERPARAMS, "lr_decay", "eps")
+    (total,) = STATE
+    eta_t = Sym(r"\eta_t", "eta_t")
+    den = sqrt(total.now + eps) if h["eps_inside_sqrt"] else sqrt(total.now) + eps
+    return [
+        r.gradient(h, HYPERPARAMS),
+        total.line(total.prev + r.G**2),
+        Line(eta_t, r.ETA / (1 + (r.T - 1) * d)),
+        r.theta(r.THETA_PREV - eta_t * (r.G / den)),
+    ]
 
 
 class AdagradState(NamedTuple):

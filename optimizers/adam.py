@@ -7,9 +7,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _rules as r
 from . import hyperparams as hp
 from ._math import debias, decoupled_decay, ema_sq, lerp, prepare_grad, weight_decay_terms
 from .base import Array, Hyperparam, Optimizer, Scalar, Step, validate
+from .description import Line, StateField
+from .symbolic import Sym, maximum, sqrt
 
 HYPERPARAMS = (
     hp.lr(),
@@ -28,6 +31,43 @@ HYPERPARAMS = (
     hp.EPS_INSIDE_SQRT,
     hp.MAXIMIZE,
 )
+
+
+STATE = (
+    StateField("exp_avg", "m", "m (exp_avg)"),
+    StateField("exp_avg_sq", "v", "v (exp_avg_sq)"),
+    StateField("max_exp_avg_sq", "v^{max}", "v_max (max_exp_avg_sq)"),
+)
+SWEEP_PARTNER = "beta1"
+NOTES = (
+    "As `torch.optim.Adam` and Kingma & Ba's Algorithm 1: ε added after bias "
+    "correction. Keras adds ε to the raw √v (its 'ε hat'), which acts like a larger ε early on. "
+    "AMSGrad takes the maximum of the raw v, as torch does (optax: of the corrected one). "
+    "Course notes often drop the bias correction or put ε inside the root: both are options."
+)
+ADAMW_NOTES = (
+    "As `torch.optim.AdamW`: θ ← θ·(1 − ηλ) before the Adam step (decoupled decay, "
+    "λ = 0.01 by default). " + NOTES
+)
+M_HAT = Sym(r"\hat m_t", "m_hat")
+V_HAT = Sym(r"\hat v_t", "v_hat")
+
+
+def rule(h: dict) -> list[Line]:
+    """The update rule for hyperparameter values ``h``, as display lines (Adam and AdamW)."""
+    b1, b2, eps = r.symbols(HYPERPARAMS, "beta1", "beta2", "eps")
+    m, v, v_max = STATE
+    lines = [r.gradient(h, HYPERPARAMS), r.ema(m, b1, r.G), r.ema(v, b2, r.G**2)]
+    v_used = v.now
+    if h["amsgrad"]:
+        lines.append(v_max.line(maximum(v_max.prev, v.now)))
+        v_used = v_max.now
+    m_hat, v_hat = m.now, v_used
+    if h["bias_correction"]:
+        lines += [r.debiased(M_HAT, m.now, b1), r.debiased(V_HAT, v_used, b2)]
+        m_hat, v_hat = M_HAT, V_HAT
+    den = sqrt(v_hat + eps) if h["eps_inside_sqrt"] else sqrt(v_hat) + eps
+    return [*lines, r.theta(r.decayed_theta(h, HYPERPARAMS) - r.ETA * (m_hat / den))]
 
 
 class AdamState(NamedTuple):
@@ -61,8 +101,10 @@ def adam(
     the running maximum of the raw v (torch's choice). Variants: ``bias_correction=False`` (no
     division by 1 − βᵗ), ``eps_inside_sqrt`` (√(v̂ + ε)), ``decoupled_weight_decay`` (AdamW).
 
-    Effective learning rate: ``η / (1 − β₁ᵗ) / (√(v_t / (1 − β₂ᵗ)) + ε)`` per parameter, the factor
-    multiplying the raw first moment m_t.
+    Effective learning rate: ``η / (√v̂_t + ε)`` per parameter (``η / √(v̂_t + ε)`` with
+    ``eps_inside_sqrt``; v̂ = v without bias correction), the factor multiplying the
+    bias-corrected first moment m̂_t as Kingma & Ba §2.1 write the step; on the raw m_t it would
+    read 1/(1 − β₁) = 10 times η at step 1.
 
     Args:
         lr: η in [0, inf).
@@ -110,7 +152,7 @@ def adam(
             den = np.sqrt(v_used / bc2 + eps)
         else:
             den = np.sqrt(v_used) / bc2**0.5 + eps
-        lr_eff = step_size / den
+        lr_eff = lr / den  # on m̂ = m / bc1
         updates = -step_size * (m / den)
         if decay is not None:
             updates = updates + decoupled_decay(params, lr, decay)
@@ -134,7 +176,7 @@ def adamw(
     """AdamW: :func:`adam` with decoupled weight decay λ = 0.01 by default (``torch.optim.AdamW``).
 
     ``θ ← θ·(1 − η·λ)`` is applied before the Adam step, so the decay does not pass through the
-    moments. Effective learning rate: Adam's, ``η / (1 − β₁ᵗ) / (√(v_t / (1 − β₂ᵗ)) + ε)``.
+    moments. Effective learning rate: Adam's, ``η / (√v̂_t + ε)`` on the bias-corrected m̂_t.
 
     >>> adamw().hyperparams["weight_decay"]
     0.01

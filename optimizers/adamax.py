@@ -6,11 +6,36 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _rules as r
 from . import hyperparams as hp
 from ._math import debias, lerp, nonzero, prepare_grad
 from .base import Array, Optimizer, Scalar, Step, validate
+from .description import Line, StateField
+from .symbolic import Sym, abs_, maximum
 
 HYPERPARAMS = (hp.lr(), hp.BETA1, hp.BETA2, hp.eps(), hp.WEIGHT_DECAY, hp.MAXIMIZE)
+
+
+STATE = (
+    StateField("exp_avg", "m", "m (exp_avg)"),
+    StateField("exp_inf", "u", "u (exp_inf)"),
+)
+SWEEP_PARTNER = "beta1"
+NOTES = "As `torch.optim.Adamax`: ε inside the maximum. Keras adds ε after it."
+
+
+def rule(h: dict) -> list[Line]:
+    """The update rule for hyperparameter values ``h``, as display lines."""
+    b1, b2, eps = r.symbols(HYPERPARAMS, "beta1", "beta2", "eps")
+    m, u = STATE
+    m_hat = Sym(r"\hat m_t", "m_hat")
+    return [
+        r.gradient(h, HYPERPARAMS),
+        r.ema(m, b1, r.G),
+        u.line(maximum(b2 * u.prev, abs_(r.G) + eps)),
+        r.debiased(m_hat, m.now, b1),
+        r.theta(r.THETA_PREV - r.ETA * (m_hat / u.now)),
+    ]
 
 
 class AdamaxState(NamedTuple):
@@ -36,7 +61,8 @@ def adamax(
 
     ε sits inside the maximum, as in torch and optax.
 
-    Effective learning rate: ``η / ((1 − β₁ᵗ)·u_t)`` per parameter, multiplying the raw m_t.
+    Effective learning rate: ``η / u_t`` per parameter, multiplying the bias-corrected first
+    moment m̂_t = m_t / (1 − β₁ᵗ) (as for Adam).
 
     Args:
         lr: η in [0, inf).
@@ -71,6 +97,6 @@ def adamax(
         m = lerp(state.exp_avg, g, 1 - b1)
         u = np.maximum(state.exp_inf * b2, np.abs(g) + eps)
         clr = lr / debias(b1, t)
-        return Step(-clr * (m / u), AdamaxState(m, u, t), clr / u)
+        return Step(-clr * (m / u), AdamaxState(m, u, t), lr / u)
 
     return Optimizer("adamax", h, init, step)

@@ -6,17 +6,42 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _rules as r
 from . import hyperparams as hp
 from ._math import nonzero
 from .base import Array, Optimizer, Scalar, Step, validate
+from .description import Line, StateField
+from .symbolic import Sym, sign
 
 HYPERPARAMS = (
     hp.lr(),
-    hp.beta("beta1", "Interpolation", "β₁"),
-    hp.beta("beta2", "Momentum decay", "β₂"),
+    hp.beta("beta1", "Interpolation", "β₁", r"\beta_1"),
+    hp.beta("beta2", "Momentum decay", "β₂", r"\beta_2"),
     hp.WEIGHT_DECAY,
     hp.MAXIMIZE,
 )
+
+
+STATE = (StateField("exp_avg", "m", "m (exp_avg)"),)
+SWEEP_PARTNER = "beta1"
+NOTES = (
+    "As `optax.lion` (torch has no Lion): a sign step, with decoupled weight decay "
+    "λ = 0.001 by default."
+)
+
+
+def rule(h: dict) -> list[Line]:
+    """The update rule for hyperparameter values ``h``, as display lines."""
+    b1, b2, lam = r.symbols(HYPERPARAMS, "beta1", "beta2", "weight_decay")
+    (m,) = STATE
+    c = Sym("c_t", "c_t")
+    direction = c + lam * r.THETA_PREV if h["weight_decay"] else c
+    return [
+        r.gradient(h, HYPERPARAMS, coupled=False),
+        Line(c, sign(b1 * m.prev + (1 - b1) * r.G)),
+        r.ema(m, b2, r.G),
+        r.theta(r.THETA_PREV - r.ETA * direction),
+    ]
 
 
 class LionState(NamedTuple):

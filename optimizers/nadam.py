@@ -6,9 +6,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _rules as r
 from . import hyperparams as hp
 from ._math import debias, decoupled_decay, ema_sq, lerp, prepare_grad, weight_decay_terms
 from .base import Array, Hyperparam, Optimizer, Scalar, Step, validate
+from .description import Line, StateField
+from .symbolic import Num, Sym, sqrt
 
 HYPERPARAMS = (
     hp.lr(),
@@ -21,10 +24,43 @@ HYPERPARAMS = (
         "Momentum schedule ψ (momentum_decay)",
         ui_range=(0.0, 0.1),
         help="μ_t = β₁·(1 − ½·0.96^(t·ψ)): how fast the momentum warms up to β₁.",
+        symbol=r"\psi",
     ),
     hp.DECOUPLED,
     hp.MAXIMIZE,
 )
+
+
+STATE = (
+    StateField("exp_avg", "m", "m (exp_avg)"),
+    StateField("exp_avg_sq", "v", "v (exp_avg_sq)"),
+    StateField("mu_product", r"\Pi", "Π (mu_product)", initial=1.0),
+)
+SWEEP_PARTNER = "beta1"
+NOTES = (
+    "As `torch.optim.NAdam`: Dozat's momentum schedule μ_t = β₁(1 − ½·0.96^{tψ}) with "
+    "ψ = 0.004, which keeps μ near β₁/2 for thousands of steps. Keras drops ψ; optax has no "
+    "schedule."
+)
+
+
+def rule(h: dict) -> list[Line]:
+    """The update rule for hyperparameter values ``h``, as display lines."""
+    b1, b2, eps, psi = r.symbols(HYPERPARAMS, "beta1", "beta2", "eps", "momentum_decay")
+    m, v, product = STATE
+    half = Num(0.5, r"\tfrac12")
+    mu, mu_next, d = Sym(r"\mu_t", "mu_t"), Sym(r"\mu_{t+1}", "mu_next"), Sym("d_t", "d_t")
+    step = (1 - mu) / (1 - product.now) * r.G + mu_next / (1 - product.now * mu_next) * m.now
+    return [
+        r.gradient(h, HYPERPARAMS),
+        Line(mu, b1 * (1 - half * 0.96 ** (r.T * psi))),
+        Line(mu_next, b1 * (1 - half * 0.96 ** ((r.T + 1) * psi))),
+        product.line(product.prev * mu),
+        r.ema(m, b1, r.G),
+        r.ema(v, b2, r.G**2),
+        Line(d, sqrt(v.now / (1 - b2**r.T)) + eps),
+        r.theta(r.decayed_theta(h, HYPERPARAMS) - r.ETA * (step / d)),
+    ]
 
 
 class NAdamState(NamedTuple):

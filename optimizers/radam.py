@@ -6,11 +6,47 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _rules as r
 from . import hyperparams as hp
 from ._math import debias, decoupled_decay, ema_sq, lerp, prepare_grad, weight_decay_terms
 from .base import Array, Optimizer, Scalar, Step, validate
+from .description import Line, StateField
+from .symbolic import Sym, cases, gt, sqrt
 
 HYPERPARAMS = (hp.lr(), hp.BETA1, hp.BETA2, hp.eps(), hp.WEIGHT_DECAY, hp.DECOUPLED, hp.MAXIMIZE)
+
+
+STATE = (
+    StateField("exp_avg", "m", "m (exp_avg)"),
+    StateField("exp_avg_sq", "v", "v (exp_avg_sq)"),
+    StateField("rect", "r", "r (rect)"),
+)
+SWEEP_PARTNER = "beta1"
+NOTES = (
+    "As `torch.optim.RAdam`: the first steps (while ρ_t ≤ 5) are momentum SGD on the "
+    "bias-corrected m; ε is added to the raw √v. The paper rectifies from ρ_t > 4."
+)
+
+
+def rule(h: dict) -> list[Line]:
+    """The update rule for hyperparameter values ``h``, as display lines."""
+    b1, b2, eps = r.symbols(HYPERPARAMS, "beta1", "beta2", "eps")
+    m, v, rect = STATE
+    rho_inf, rho = Sym(r"\rho_\infty", "rho_inf"), Sym(r"\rho_t", "rho_t")
+    m_hat, a = Sym(r"\hat m_t", "m_hat"), Sym("a_t", "a_t")
+    tractable = gt(rho, 5)
+    r_t = sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    return [
+        r.gradient(h, HYPERPARAMS),
+        r.ema(m, b1, r.G),
+        r.ema(v, b2, r.G**2),
+        Line(rho_inf, 2 / (1 - b2) - 1),
+        Line(rho, rho_inf - 2 * r.T * b2**r.T / (1 - b2**r.T)),
+        rect.line(cases(tractable, r_t, 0)),
+        r.debiased(m_hat, m.now, b1),
+        Line(a, cases(tractable, rect.now * sqrt(1 - b2**r.T) / (sqrt(v.now) + eps), 1)),
+        r.theta(r.decayed_theta(h, HYPERPARAMS) - r.ETA * a * m_hat),
+    ]
 
 
 class RAdamState(NamedTuple):
@@ -41,8 +77,9 @@ def radam(
     with ``r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t))`` and m̂ = m/(1 − β₁ᵗ). With β₂ = 0.999
     the first five steps are momentum SGD. ε is added to the raw √v, as torch does.
 
-    Effective learning rate: ``η·r_t·√(1 − β₂ᵗ) / (√v_t + ε) / (1 − β₁ᵗ)`` when rectified, else
-    ``η / (1 − β₁ᵗ)``, per parameter, multiplying the raw first moment m_t.
+    Effective learning rate: ``η·a_t`` with ``a_t = r_t·√(1 − β₂ᵗ) / (√v_t + ε)`` when rectified,
+    else ``η`` (the momentum-SGD phase), per parameter, multiplying the bias-corrected first
+    moment m̂_t (as for Adam).
 
     Args:
         lr: η in [0, inf).
@@ -100,6 +137,6 @@ def radam(
         if decay is not None:
             updates = updates + decoupled_decay(params, lr, decay)
         rect = float(rect) if np.ndim(rect) == 0 else rect
-        return Step(updates, RAdamState(m, v, rect, t), lr * factor / bc1)
+        return Step(updates, RAdamState(m, v, rect, t), lr * factor)
 
     return Optimizer("radam", h, init, step)

@@ -1,35 +1,60 @@
-"""The list of optimizers: every generic test, the sidebar and ``get`` are driven by it."""
+"""The list of optimizers: every generic test, the sidebar, the equations and ``get`` are driven
+by it. An entry holds everything an optimizer module declares about itself."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any, NamedTuple
 
 from . import adabelief, adadelta, adagrad, adam, adamax, lion, nadam, radam, rmsprop, sgd
 from .base import Hyperparam, Optimizer
+from .description import Line, StateField
 
 
 class Entry(NamedTuple):
+    """Everything an optimizer declares: its factory, display name, hyperparameters (with
+    symbols and ranges), state fields (with symbols and labels), update rule as display lines,
+    notes on how torch, Keras and optax differ, and the hyperparameter a 2-D sweep map pairs
+    with the learning rate (None: the first other numeric one)."""
+
     factory: Callable[..., Optimizer]
     title: str  # display name
     hyperparams: tuple[Hyperparam, ...]
+    state: tuple[StateField, ...]
+    rule: Callable[[dict[str, Any]], list[Line]]
+    notes: str
+    sweep_partner: str | None
+
+
+def _entry(module: ModuleType, factory: Callable[..., Optimizer], title: str, **kw: Any) -> Entry:
+    """An entry from what ``module`` declares (``HYPERPARAMS``, ``STATE``, ``rule``, ``NOTES``,
+    ``SWEEP_PARTNER``); keywords override for a variant sharing the module."""
+    fields = {
+        "hyperparams": module.HYPERPARAMS,
+        "state": module.STATE,
+        "rule": module.rule,
+        "notes": module.NOTES,
+        "sweep_partner": getattr(module, "SWEEP_PARTNER", None),
+    }
+    return Entry(factory, title, **(fields | kw))
 
 
 _REGISTRY: dict[str, Entry] = {
-    "sgd": Entry(sgd.sgd, "SGD", sgd.HYPERPARAMS),
-    "momentum": Entry(sgd.momentum, "Momentum", sgd.HYPERPARAMS),
-    "nesterov": Entry(sgd.nesterov, "Nesterov", sgd.HYPERPARAMS),
-    "adagrad": Entry(adagrad.adagrad, "Adagrad", adagrad.HYPERPARAMS),
-    "rmsprop": Entry(rmsprop.rmsprop, "RMSProp", rmsprop.HYPERPARAMS),
-    "adadelta": Entry(adadelta.adadelta, "Adadelta", adadelta.HYPERPARAMS),
-    "adam": Entry(adam.adam, "Adam", adam.HYPERPARAMS),
-    "adamw": Entry(adam.adamw, "AdamW", adam.HYPERPARAMS),
-    "adamax": Entry(adamax.adamax, "Adamax", adamax.HYPERPARAMS),
-    "nadam": Entry(nadam.nadam, "NAdam", nadam.HYPERPARAMS),
-    "radam": Entry(radam.radam, "RAdam", radam.HYPERPARAMS),
-    "lion": Entry(lion.lion, "Lion", lion.HYPERPARAMS),
-    "adabelief": Entry(adabelief.adabelief, "AdaBelief", adabelief.HYPERPARAMS),
+    "sgd": _entry(sgd, sgd.sgd, "SGD"),
+    "momentum": _entry(sgd, sgd.momentum, "Momentum"),
+    "nesterov": _entry(sgd, sgd.nesterov, "Nesterov"),
+    "adagrad": _entry(adagrad, adagrad.adagrad, "Adagrad"),
+    "rmsprop": _entry(rmsprop, rmsprop.rmsprop, "RMSProp"),
+    "adadelta": _entry(adadelta, adadelta.adadelta, "Adadelta"),
+    "adam": _entry(adam, adam.adam, "Adam"),
+    "adamw": _entry(adam, adam.adamw, "AdamW", notes=adam.ADAMW_NOTES),
+    "adamax": _entry(adamax, adamax.adamax, "Adamax"),
+    "nadam": _entry(nadam, nadam.nadam, "NAdam"),
+    "radam": _entry(radam, radam.radam, "RAdam"),
+    "lion": _entry(lion, lion.lion, "Lion"),
+    "adabelief": _entry(adabelief, adabelief.adabelief, "AdaBelief"),
 }
 
 
@@ -70,3 +95,14 @@ def title(name: str) -> str:
 def hyperparams(name: str) -> tuple[Hyperparam, ...]:
     """Specs (range, label, log scale) of ``name``'s hyperparameters, for building controls."""
     return entry(name).hyperparams
+
+
+def state_labels(name: str) -> dict[str, str]:
+    """Plain-words labels of what a run of ``name`` records per step: its state fields by torch
+    name, and the effective learning rate."""
+    return {"lr_eff": "effective lr", **{f.name: f.label for f in entry(name).state}}
+
+
+def rule(name: str, hyperparams: dict[str, Any]) -> list[Line]:
+    """The update rule of ``name`` for the given hyperparameter values (defaults filled in)."""
+    return entry(name).rule(defaults(name) | dict(hyperparams))

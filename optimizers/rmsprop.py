@@ -6,13 +6,16 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _rules as r
 from . import hyperparams as hp
 from ._math import ema_sq, lerp, nonzero, prepare_grad
 from .base import Array, Hyperparam, Optimizer, Scalar, Step, is_zero, validate
+from .description import Line, StateField
+from .symbolic import Sym, sqrt
 
 HYPERPARAMS = (
     hp.lr(),
-    hp.beta("alpha", "Decay rate", "γ"),
+    hp.beta("alpha", "Decay rate", "γ", r"\gamma"),
     hp.eps(),
     hp.WEIGHT_DECAY,
     hp.MOMENTUM,
@@ -26,6 +29,37 @@ HYPERPARAMS = (
     hp.EPS_INSIDE_SQRT,
     hp.MAXIMIZE,
 )
+
+
+STATE = (
+    StateField("square_avg", "v", "v (square_avg)"),
+    StateField("grad_avg", r"\bar g", "ḡ (grad_avg)"),
+    StateField("momentum_buffer", "b", "b (momentum_buffer)"),
+)
+SWEEP_PARTNER = "alpha"
+NOTES = (
+    "As `torch.optim.RMSprop`: ε outside the root, decay γ = 0.99 by default, the "
+    "momentum buffer without η. Keras and TensorFlow put ε inside the root (the textbook "
+    "variant) and default to γ = 0.9; Nesterov momentum follows optax."
+)
+
+
+def rule(h: dict) -> list[Line]:
+    """The update rule for hyperparameter values ``h``, as display lines."""
+    alpha, eps, mu = r.symbols(HYPERPARAMS, "alpha", "eps", "momentum")
+    v, grad_avg, b = STATE
+    lines = [r.gradient(h, HYPERPARAMS), r.ema(v, alpha, r.G**2)]
+    var = v.now
+    if h["centered"]:
+        lines.append(r.ema(grad_avg, alpha, r.G))
+        var = v.now - grad_avg.now**2
+    d = Sym("d_t", "d_t")
+    lines.append(Line(d, sqrt(var + eps) if h["eps_inside_sqrt"] else sqrt(var) + eps))
+    if not h["momentum"]:
+        return [*lines, r.theta(r.THETA_PREV - r.ETA * (r.G / d))]
+    lines.append(b.line(mu * b.prev + r.G / d))
+    direction = r.G / d + mu * b.now if h["nesterov"] else b.now
+    return [*lines, r.theta(r.THETA_PREV - r.ETA * direction)]
 
 
 class RMSpropState(NamedTuple):

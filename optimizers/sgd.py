@@ -7,9 +7,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _rules as r
 from . import hyperparams as hp
 from ._math import nonzero, prepare_grad
 from .base import Array, Hyperparam, Optimizer, Scalar, Step, is_zero, validate
+from .description import Line, StateField
+from .symbolic import cases, eq
 
 HYPERPARAMS = (
     hp.lr(),
@@ -21,6 +24,7 @@ HYPERPARAMS = (
         high_inclusive=True,
         ui_range=(0.0, 1.0),
         help="Shrinks each new gradient's share of the momentum.",
+        symbol=r"\tau",
     ),
     hp.WEIGHT_DECAY,
     Hyperparam(
@@ -31,6 +35,27 @@ HYPERPARAMS = (
     ),
     hp.MAXIMIZE,
 )
+
+
+STATE = (StateField("momentum_buffer", "b", "b (momentum_buffer)"),)
+SWEEP_PARTNER = "momentum"  # Distill's phase diagram: lr against momentum
+NOTES = (
+    "As `torch.optim.SGD`: the momentum buffer starts at the first gradient (so dampening "
+    "applies from step 2), and Nesterov is the Bengio et al. reformulation evaluated at the "
+    "stored parameters. Keras folds η into its velocity; with a constant η the paths agree."
+)
+
+
+def rule(h: dict) -> list[Line]:
+    """The update rule for hyperparameter values ``h``, as display lines."""
+    mu, tau = r.symbols(HYPERPARAMS, "momentum", "dampening")
+    lines = [r.gradient(h, HYPERPARAMS)]
+    if not h["momentum"]:
+        return [*lines, r.theta(r.THETA_PREV - r.ETA * r.G)]
+    (b,) = STATE
+    lines.append(b.line(cases(eq(r.T, 1), r.G, mu * b.prev + (1 - tau) * r.G)))
+    direction = r.G + mu * b.now if h["nesterov"] else b.now
+    return [*lines, r.theta(r.THETA_PREV - r.ETA * direction)]
 
 
 class SGDState(NamedTuple):

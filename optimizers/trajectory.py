@@ -57,7 +57,7 @@ class Trajectory:
 
     @property
     def realized_gain(self) -> Array:
-        """``−Δθ / g`` per parameter (OPTIMIZER_SPEC §5): NaN where |g| < 1e-12."""
+        """``−Δθ / g`` per parameter, the realised gain: NaN where |g| < 1e-12."""
         with np.errstate(divide="ignore", invalid="ignore"):
             gain = -self.updates / self.grads
         return np.where(np.abs(self.grads) < 1e-12, np.nan, gain)

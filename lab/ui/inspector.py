@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import optimizers
 from lab import equations
 from lab import experiment as ex
-from lab.frames import STATE_LABELS
 from lab.simulate import RunResult, simulate
+
+from . import state
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -37,12 +39,12 @@ def inside_a_step(exp: ex.Experiment, state_specs: list[dict]) -> None:
         min_value=1,
         max_value=max(last, 1),
         value=1,
-        key="inspect_step",
+        key=state.INSPECT_STEP,
         disabled=last <= 1,
     )
     axes = list(surface.axis_names)
     axis = (
-        right.radio("Parameter", axes, horizontal=True, key="inspect_axis")
+        right.radio("Parameter", axes, horizontal=True, key=state.INSPECT_AXIS)
         if len(axes) > 1
         else axes[0]
     )
@@ -57,17 +59,21 @@ def inside_a_step(exp: ex.Experiment, state_specs: list[dict]) -> None:
                 st.caption(f"Stopped at step {stop} (diverged).")
                 continue
             values = equations.step_values(r.config, traj, step, i)
-            st.dataframe(_table(values, list(traj.state)), hide_index=True, width="stretch")
+            labels = optimizers.state_labels(r.config.optimizer)
+            table = _table(values, list(traj.state), labels)
+            st.dataframe(table, hide_index=True, width="stretch")
             st.latex(equations.step_latex(r.config, values))
     st.markdown("**Internal state over time**, one chart per parameter, |value| on a log axis.")
     for spec in state_specs:
         st.vega_lite_chart(spec, width="stretch")
 
 
-def _table(values: equations.Values, state_names: list[str]) -> pd.DataFrame:
+def _table(
+    values: equations.Values, state_names: list[str], labels: dict[str, str]
+) -> pd.DataFrame:
     rows = [("gradient g_t", values["g"]), ("θ before", values["theta_prev"])]
     for name in state_names:
-        label = STATE_LABELS.get(name, name)
+        label = labels.get(name, name)
         rows.append((f"{label} before", values[f"{name}_prev"]))
         rows.append((f"{label} after", values[name]))
     rows += [
@@ -95,7 +101,7 @@ def equations_view(exp: ex.Experiment) -> None:
             rows = [_row(r) for r in equations.hyperparameter_rows(config)]
             table = header + "\n".join(rows)
             st.markdown(table)
-            st.caption(equations.LIBRARY_NOTES[config.optimizer])
+            st.caption(equations.notes(config))
 
 
 def _row(row: dict) -> str:

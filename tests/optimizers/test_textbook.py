@@ -169,9 +169,22 @@ def test_lr_eff_times_gradient_is_the_step_without_momentum(name):
 
 
 @pytest.mark.parametrize("name", ["adam", "adamw", "adamax", "adabelief", "radam"])
-def test_lr_eff_times_first_moment_is_the_step(name):
+def test_lr_eff_times_bias_corrected_first_moment_is_the_step(name):
+    """CONVENTIONS §2: lr_eff multiplies m̂ = m / (1 − β₁ᵗ), not the raw m."""
     traj = optimizers.run(optimizers.get(name, lr=0.01, weight_decay=0.0), HIMMEL, START, 50)
-    np.testing.assert_allclose(traj.updates, -traj.lr_eff * traj.state["exp_avg"], rtol=1e-12)
+    t = np.arange(1, 51)[:, None, None]
+    m_hat = traj.state["exp_avg"] / (1 - 0.9**t)
+    np.testing.assert_allclose(traj.updates, -traj.lr_eff * m_hat, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw", "adabelief", "radam"])
+def test_adam_family_lr_eff_at_step_one_is_about_lr_not_ten_times(name):
+    """At step 1 m̂ = g and √v̂ = |g|: the factor on m̂ is η/|g| (η itself in RAdam's SGD
+    phase), not the 10·η/|g| it would be on the raw m with β₁ = 0.9."""
+    traj = optimizers.run(optimizers.get(name, lr=0.01, weight_decay=0.0), HIMMEL, START, 3)
+    gain = traj.lr_eff[0] * (1.0 if name == "radam" else np.abs(traj.grads[0]))
+    expected = 0.01 / 0.9 if name == "adabelief" else 0.01  # AdaBelief: √ŝ₁ = 0.9·|g|
+    np.testing.assert_allclose(gain, expected, rtol=1e-6)
 
 
 def test_rmsprop_momentum_buffer_gains_its_gradient_at_lr_eff():
