@@ -215,7 +215,10 @@ def markers(surface: surfaces.Surface, start: tuple[float, ...]) -> alt.LayerCha
     for point in surface.minima:
         y = point[-1] if surface.dim == 2 else float(surface.f(point))
         rows.append({"what": "minimum", xs: float(point[0]), ys: float(y)})
-    if surface.name == "custom" and (guess := frames.grid_minimum(surface)) is not None:
+    if (
+        surface.name == surfaces.expression.NAME
+        and (guess := frames.grid_minimum(surface)) is not None
+    ):
         y = guess[-1] if surface.dim == 2 else float(surface.f(guess))
         rows.append({"what": "estimated minimum (lowest grid point)", xs: guess[0], ys: y})
     data = pd.DataFrame(rows)

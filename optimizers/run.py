@@ -7,6 +7,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from params import Param
+
 from .base import Optimizer
 from .schedules import Schedule
 from .trajectory import Trajectory
@@ -190,16 +192,16 @@ def _record(states: dict[str, np.ndarray], state: Any, i: int, steps: int) -> No
         a[i] = getattr(state, name)
 
 
+_STEPS = Param("steps", "Steps", kind=int)
+_NOISE = Param("noise", "Gradient noise σ")
+
+
 def _check_steps(steps: Any) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
-        raise ValueError(f"steps must be a whole number in [0, inf); got {steps!r}")
-    return int(steps)
+    return _STEPS.validate(steps)
 
 
 def _check_noise(noise: Any) -> float:
-    if not (isinstance(noise, numbers.Real) and np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a number in [0, inf); got {noise!r}")
-    return float(noise)
+    return _NOISE.validate(noise)
 
 
 def _check_start(x0: Any, objective: Objective, optimizer: Optimizer) -> np.ndarray:

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import optimizers
 import surfaces
+from lab import experiment as ex
 from lab import views
 from lab.ui import state
 
@@ -234,8 +235,9 @@ def test_no_widget_values_produce_a_traceback(surface, optimizer, steps, lr_inde
     lr.set_value(_option(lr, lr_index))
     at.number_input(key=state.STEPS).set_value(steps)
     at.number_input(key=state.NOISE).set_value(noise)
-    bounds = surfaces.get(surface).bounds[0]
-    at.number_input(key=state.start(surface, (), 0)).set_value(
+    objective = surfaces.get(surface)
+    bounds = objective.bounds[0]
+    at.number_input(key=state.start(surface, ex.surface_params(objective), 0)).set_value(
         bounds[0] + fraction * (bounds[1] - bounds[0])
     )
     at.run()

@@ -219,7 +219,10 @@ def test_adagrad_effective_rate_only_shrinks_rmsprop_does_not():
 
 @pytest.mark.parametrize("mu", [0.0, 0.5, 0.9])
 def test_heavy_ball_stability_boundary_on_a_parabola(mu):
-    """Heavy ball on ½x² converges iff 0 < lr < 2(1 + μ) (OPTIMIZER_SPEC §2.2)."""
+    """Heavy ball on ½x² converges iff 0 < lr < 2(1 + μ).
+
+    Polyak 1964; Goh, "Why momentum really works", Distill 2017.
+    """
     parabola = surfaces.get("parabola")
     edge = 2 * (1 + mu)
     lrs = np.array([0.9 * edge, 0.99 * edge, 1.01 * edge, 1.1 * edge])[:, None]

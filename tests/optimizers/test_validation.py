@@ -74,8 +74,8 @@ BAD_RUNS = [
     ({"x0": [np.nan, 1.0]}, r"x0 must be finite"),
     ({"x0": [np.inf, 1.0]}, r"x0 must be finite"),
     ({"x0": ["a", "b"]}, r"x0 must be an array of numbers"),
-    ({"noise": -0.1}, r"noise must be a number in \[0, inf\); got -0\.1"),
-    ({"noise": float("nan")}, r"noise must be a number in \[0, inf\)"),
+    ({"noise": -0.1}, r"noise must be in \[0, inf\); got -0\.1"),
+    ({"noise": float("nan")}, r"noise must be in \[0, inf\); got nan"),
     ({"bounds_margin": -1.0}, r"bounds_margin must be a number in \[0, inf\) or None"),
     ({"steps": 10**9}, r"steps × runs × dimension must stay below"),
 ]

@@ -11,8 +11,9 @@ import pytest
 import surfaces
 from surfaces.base import Surface
 
-# Published minimisers and values (OPTIMIZER_SPEC §6: SFU Virtual Library, Wikipedia), with the
-# tolerance the number of published digits allows: (point, f, point tolerance, f tolerance).
+# Published minimisers and values (SFU Virtual Library of test functions; Wikipedia, "Test
+# functions for optimization"), with the tolerance the number of published digits allows:
+# (point, f, point tolerance, f tolerance).
 PUBLISHED = {
     "quadratic": [((0, 0), 0.0, 0, 1e-12)],
     "ravine": [((0, 0), 0.0, 0, 1e-12)],
