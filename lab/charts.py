@@ -1,6 +1,7 @@
 """Chart builders: pure functions from tidy DataFrames to Altair charts.
 
-Each run keeps one colour in every chart (:func:`run_colours`); fonts are sized for a projector.
+Each run keeps one colour in every chart (:mod:`lab.run_style`); fonts are sized for a projector.
+The trajectory map and the 1-D race are in :mod:`lab.race_charts`.
 """
 
 from __future__ import annotations
@@ -13,18 +14,10 @@ import pandas as pd
 
 import surfaces
 
-from . import frames, raster
+from .run_style import RunStyle
 
-# Okabe–Ito and Tableau colours: distinguishable for colour-blind viewers, dark enough for a
-# projector on a pale background.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#56B4E9"]
-PALETTE += ["#E69F00", "#8C564B", "#6A3D9A", "#7F7F7F", "#B8860B", "#17BECF"]
 INK = "#1F2430"  # axis and legend text: dark enough for a projector
 HEIGHT = 560
-STAR = (
-    "M0,-1L0.29,-0.4L0.95,-0.31L0.48,0.15L0.59,0.81L0,0.5L-0.59,0.81L-0.48,0.15L-0.95,-0.31"
-    "L-0.29,-0.4Z"
-)
 LOG_AXIS = alt.Axis(format="~e")  # 1e-8 … 1e+2: one label style along a log axis
 FONT = 15
 
@@ -56,9 +49,14 @@ def to_spec(chart: alt.TopLevelMixin) -> dict:
     return spec
 
 
-def run_colours(labels: list[str]) -> alt.Scale:
-    """The colour scale shared by every chart: run i always gets PALETTE[i]."""
-    return alt.Scale(domain=list(labels), range=PALETTE[: max(len(labels), 1)])
+def run_colours(runs: RunStyle) -> alt.Scale:
+    """The colour scale shared by every chart: each run in its optimizer's colour."""
+    return alt.Scale(domain=list(runs.labels), range=list(runs.colours) or ["#000000"])
+
+
+def run_dashes(runs: RunStyle) -> alt.Scale:
+    """The dash scale shared by the path and loss lines: repeats of an optimizer are dashed."""
+    return alt.Scale(domain=list(runs.labels), range=[list(d) for d in runs.dashes] or [[1, 0]])
 
 
 def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -85,219 +83,26 @@ def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
-def _run_colour(labels: list[str], legend: bool = True) -> alt.Color:
+def run_colour(runs: RunStyle, legend: bool = True) -> alt.Color:
     return alt.Color(
         "run:N",
-        scale=run_colours(labels),
+        scale=run_colours(runs),
         title="Run",
         legend=alt.Legend(orient="right") if legend else None,
     )
 
 
-def landscape(
-    grid: pd.DataFrame, picture: pd.DataFrame, lines: pd.DataFrame, surface: surfaces.Surface
-) -> alt.LayerChart:
-    """The 2-D function on its plotting window: a fine heatmap drawn as one image, iso-lines,
-    and a coarse grid of invisible cells that carries the colour legend, the value tooltips and
-    the click that moves the start (thousands of SVG cells would slow the browser down)."""
-    (x0, x1), (y0, y1) = surface.bounds
-    xname, yname = surface.axis_names
-    x = alt.X("x:Q", scale=alt.Scale(domain=[x0, x1], nice=False, zero=False), title=xname)
-    y = alt.Y("y:Q", scale=alt.Scale(domain=[y0, y1], nice=False, zero=False), title=yname)
-    image = (
-        alt.Chart(picture)
-        .mark_image(aspect=False, opacity=0.9)
-        .encode(x=x, x2="x2:Q", y=y, y2="y2:Q", url="url:N")
-    )
-    low, high = float(picture["low"].iloc[0]), float(picture["high"].iloc[0])
-    dx, dy = (x1 - x0) / frames.PICK_GRID, (y1 - y0) / frames.PICK_GRID
-    cells = (
-        alt.Chart(grid)
-        .transform_calculate(
-            x2=f"datum.x + {dx!r}",
-            y2=f"datum.y + {dy!r}",
-            cx=f"datum.x + {dx / 2!r}",
-            cy=f"datum.y + {dy / 2!r}",
-        )
-        .mark_rect(opacity=0)
-        .encode(
-            x=x,
-            x2="x2:Q",
-            y=y,
-            y2="y2:Q",
-            color=alt.Color(
-                "colour:Q",
-                scale=alt.Scale(domain=[low, high], range=raster.STOPS, clamp=True),
-                title=frames.colour_title(surface),
-                legend=alt.Legend(orient="right", gradientLength=260),
-            ),
-            tooltip=[alt.Tooltip("f:Q", format=".4g", title="f at the cell's centre")],
-        )
-        .add_params(alt.selection_point(name=PICK, on="click", fields=["cx", "cy"]))
-    )
-    iso = (
-        alt.Chart(lines)
-        .mark_line(color="#425466", strokeWidth=0.8, opacity=0.55, clip=True)
-        .encode(x=x, y=y, detail="line:N", order="order:Q")
-    )
-    return alt.layer(image, iso, cells)
-
-
-PLAYBACK = "step_shown"  # the Vega-Lite parameter behind the playback slider
-PICK = "pick_start"  # the click selection that moves the start
-
-
-def trajectory_map(
-    grid: pd.DataFrame,
-    picture: pd.DataFrame,
-    lines: pd.DataFrame,
-    paths: pd.DataFrame,
-    surface: surfaces.Surface,
-    labels: list[str],
-    start: tuple[float, ...],
-) -> alt.LayerChart:
-    """Each run's path in step order over the landscape, with the start and known minima.
-
-    A slider under the chart (a Vega-Lite parameter, so it moves in the browser without a
-    rerun) plays the race back: paths are drawn up to its step, a diamond marks each run's
-    position there. Clicking the map selects a cell (the ``pick_start`` selection).
-    """
-    colour = _run_colour(labels)
-    quiet = _run_colour(labels, legend=False)
-    xs, ys = surface.axis_names
-    last = int(paths["step"].max()) if len(paths) else 0
-    shown = alt.param(
-        name=PLAYBACK,
-        value=last,
-        bind=alt.binding_range(min=0, max=max(last, 1), step=1, name="Playback: step "),
-    )
-    upto = alt.Chart(paths).transform_filter(f"datum.step <= {PLAYBACK}")
-    base = upto.encode(x=alt.X(f"{xs}:Q"), y=alt.Y(f"{ys}:Q"), order="step:Q", detail="run:N")
-    tips = [
+def run_dash(runs: RunStyle, legend: bool = True) -> alt.StrokeDash:
+    return alt.StrokeDash(
         "run:N",
-        "step:Q",
-        alt.Tooltip(f"{xs}:Q", format=".4g"),
-        alt.Tooltip(f"{ys}:Q", format=".4g"),
-        alt.Tooltip("loss:Q", format=".4g"),
-    ]
-    halo = base.mark_line(color="white", strokeWidth=5.5, opacity=0.8, clip=True)
-    line = base.mark_line(strokeWidth=2.6, opacity=0.85, clip=True).encode(color=colour)
-    dots = (
-        base.transform_filter("datum.dot")
-        .mark_circle(size=28, clip=True)
-        .encode(color=quiet, tooltip=tips)
-    )
-    now = (
-        upto.transform_window(
-            rank="rank()", sort=[alt.SortField("step", order="descending")], groupby=["run"]
-        )
-        .transform_filter("datum.rank == 1")
-        .mark_point(
-            shape="diamond", size=260, filled=True, stroke="white", strokeWidth=1.5, clip=True
-        )
-        .encode(x=f"{xs}:Q", y=f"{ys}:Q", color=quiet, tooltip=tips)
-    )
-    marks = markers(surface, start)
-    chart = alt.layer(landscape(grid, picture, lines, surface), halo, line, dots, now, marks)
-    return chart.add_params(shown).properties(height=HEIGHT, width="container")
-
-
-def markers(surface: surfaces.Surface, start: tuple[float, ...]) -> alt.LayerChart:
-    """The start (a ring) and known minima (stars), labelled."""
-    xs, ys = surface.axis_names[0], surface.axis_names[-1] if surface.dim == 2 else "f"
-    rows = [
-        {
-            "what": "start",
-            xs: start[0],
-            ys: start[-1] if surface.dim == 2 else float(surface.f(list(start))),
-        }
-    ]
-    for point in surface.minima:
-        y = point[-1] if surface.dim == 2 else float(surface.f(point))
-        rows.append({"what": "minimum", xs: float(point[0]), ys: float(y)})
-    if (
-        surface.name == surfaces.expression.NAME
-        and (guess := frames.grid_minimum(surface)) is not None
-    ):
-        y = guess[-1] if surface.dim == 2 else float(surface.f(guess))
-        rows.append({"what": "estimated minimum (lowest grid point)", xs: guess[0], ys: y})
-    data = pd.DataFrame(rows)
-    base = alt.Chart(data).encode(
-        x=f"{xs}:Q", y=f"{ys}:Q", tooltip=["what:N", f"{xs}:Q", f"{ys}:Q"]
-    )
-    start_mark = base.transform_filter("datum.what == 'start'").mark_point(
-        shape="circle", size=320, strokeWidth=3, color="black", clip=True
-    )
-    minima = base.transform_filter("datum.what == 'minimum'").mark_point(
-        shape=STAR,
-        size=380,
-        filled=True,
-        color="#FFD400",
-        stroke="black",
-        strokeWidth=1,
-        clip=True,
-    )
-    estimate = base.transform_filter("datum.what != 'start' && datum.what != 'minimum'")
-    estimate = estimate.mark_point(
-        shape=STAR,
-        size=380,
-        filled=False,
-        color="black",
-        strokeWidth=2,
-        strokeDash=[3, 2],
-        clip=True,
-    )
-    return alt.layer(start_mark, minima, estimate)
-
-
-def function_curve(
-    curve: pd.DataFrame,
-    paths: pd.DataFrame,
-    surface: surfaces.Surface,
-    labels: list[str],
-    start: tuple[float, ...],
-) -> alt.LayerChart:
-    """A 1-D function's graph with each run's iterates on it, in step order."""
-    ((x0, x1),) = surface.bounds
-    x = alt.X("x:Q", scale=alt.Scale(domain=[x0, x1], nice=False), title="x")
-    f_low, f_high = float(curve["f"].min()), float(curve["f"].max())
-    y = alt.Y("f:Q", title="f(x)", scale=alt.Scale(domain=[f_low, f_high], padding=16))
-    graph = alt.Chart(curve).mark_line(color="#425466", strokeWidth=2.5).encode(x=x, y=y)
-    points = paths.rename(columns={"loss": "f"})
-    points = points[points["x"].between(x0, x1)]  # iterates off the window would stretch it
-    colour = _run_colour(labels)
-    tips = ["run:N", "step:Q", alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("f:Q", format=".4g")]
-    base = alt.Chart(points).encode(x=x, y=y, order="step:Q", detail="run:N")
-    line = base.mark_line(strokeWidth=1.2, opacity=0.5, clip=True).encode(color=colour)
-    quiet = _run_colour(labels, legend=False)
-    dots = base.mark_circle(size=70, opacity=0.8, clip=True).encode(color=quiet, tooltip=tips)
-    return alt.layer(graph, line, dots, markers(surface, start)).properties(
-        height=HEIGHT, width="container"
-    )
-
-
-def parameter_vs_step(
-    paths: pd.DataFrame, surface: surfaces.Surface, labels: list[str]
-) -> alt.Chart:
-    """A 1-D run's parameter against step: overshoot and oscillation read at a glance."""
-    (name,) = surface.axis_names
-    ((low, high),) = surface.bounds
-    return (
-        alt.Chart(paths)
-        .mark_line(strokeWidth=2.4, opacity=0.85, clip=True, point=alt.OverlayMarkDef(size=30))
-        .encode(
-            x=alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)),
-            # the function's window: a run that leaves it is cut at the edge, not rescaling all
-            y=alt.Y(f"{name}:Q", title=name, scale=alt.Scale(domain=[low, high], nice=False)),
-            color=_run_colour(labels),
-            tooltip=["run:N", "step:Q", alt.Tooltip(f"{name}:Q", format=".4g")],
-        )
-        .properties(height=HEIGHT * 0.75, width="container")
+        scale=run_dashes(runs),
+        title="Run",
+        legend=alt.Legend(orient="right") if legend else None,
     )
 
 
 def loss_chart(
-    losses: pd.DataFrame, divergences: pd.DataFrame, surface: surfaces.Surface, labels: list[str]
+    losses: pd.DataFrame, divergences: pd.DataFrame, surface: surfaces.Surface, runs: RunStyle
 ) -> alt.LayerChart:
     """f − f_min (or f) against step, log axis where defined; ✕ where a run diverged."""
     logged = surface.f_min is not None
@@ -309,7 +114,7 @@ def loss_chart(
         scale=alt.Scale(type="log") if logged else alt.Scale(type="symlog"),
         axis=alt.Axis(format="~e") if logged else alt.Axis(),
     )
-    base = alt.Chart(losses).encode(x=alt.X("step:Q", title="step"), y=y, color=_run_colour(labels))
+    base = alt.Chart(losses).encode(x=alt.X("step:Q", title="step"), y=y, color=run_colour(runs))
     line = base.mark_line(strokeWidth=2.6).encode(
         tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".4g")]
     )
@@ -319,7 +124,7 @@ def loss_chart(
         .encode(
             x="step:Q",
             y=alt.Y(f"{field}:Q"),
-            color=_run_colour(labels, legend=False),
+            color=run_colour(runs, legend=False),
             tooltip=["run:N", alt.Tooltip("step:Q", title="diverged at step")],
         )
     )
@@ -329,7 +134,7 @@ def loss_chart(
     return alt.layer(line, crosses, text).properties(height=HEIGHT * 0.7, width="container")
 
 
-def grad_norm_chart(losses: pd.DataFrame, labels: list[str]) -> alt.Chart:
+def grad_norm_chart(losses: pd.DataFrame, runs: RunStyle) -> alt.Chart:
     """‖g‖ against step on a log axis."""
     data = losses[losses["grad_norm"] > 0]
     return (
@@ -338,17 +143,17 @@ def grad_norm_chart(losses: pd.DataFrame, labels: list[str]) -> alt.Chart:
         .encode(
             x=alt.X("step:Q", title="step"),
             y=alt.Y("grad_norm:Q", title="‖∇f‖", scale=alt.Scale(type="log"), axis=LOG_AXIS),
-            color=_run_colour(labels),
+            color=run_colour(runs),
             tooltip=["run:N", "step:Q", alt.Tooltip("grad_norm:Q", format=".4g")],
         )
         .properties(height=HEIGHT * 0.45, width="container")
     )
 
 
-def lr_chart(rates: pd.DataFrame, labels: list[str]) -> alt.LayerChart:
+def lr_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
     """Per-parameter effective learning rate on a log axis, dashed: the scheduled base rate."""
     data = rates[rates["lr_eff"] > 0]
-    colour = _run_colour(labels)
+    colour = run_colour(runs)
     dash = alt.StrokeDash("parameter:N", title="Parameter", legend=alt.Legend(orient="right"))
     lines = (
         alt.Chart(data)
@@ -376,12 +181,12 @@ def lr_chart(rates: pd.DataFrame, labels: list[str]) -> alt.LayerChart:
     base_lr = (
         alt.Chart(data[data["parameter"] == data["parameter"].iloc[0]] if len(data) else data)
         .mark_line(strokeWidth=1.5, opacity=0.6, strokeDash=[2, 4])
-        .encode(x="step:Q", y="lr:Q", color=_run_colour(labels, legend=False), detail="run:N")
+        .encode(x="step:Q", y="lr:Q", color=run_colour(runs, legend=False), detail="run:N")
     )
     return alt.layer(lines, base_lr).properties(height=HEIGHT * 0.75, width="container")
 
 
-def gain_chart(rates: pd.DataFrame, labels: list[str]) -> alt.Chart:
+def gain_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.Chart:
     """Realised gain −Δθ/g per parameter: > 0 moved downhill, < 0 momentum carried it uphill.
 
     Where g passes near zero the ratio spikes, so the axis spans the central 96% of the values
@@ -401,7 +206,7 @@ def gain_chart(rates: pd.DataFrame, labels: list[str]) -> alt.Chart:
         .encode(
             x=alt.X("step:Q", title="step"),
             y=alt.Y("gain:Q", title="realised gain −Δθ / g", scale=scale),
-            color=_run_colour(labels),
+            color=run_colour(runs),
             strokeDash=alt.StrokeDash("parameter:N", title="Parameter"),
             detail="parameter:N",
             tooltip=["run:N", "parameter:N", "step:Q", alt.Tooltip("gain:Q", format=".4g")],
@@ -410,7 +215,7 @@ def gain_chart(rates: pd.DataFrame, labels: list[str]) -> alt.Chart:
     )
 
 
-def state_chart(states: pd.DataFrame, labels: list[str], title: str = "") -> alt.Chart:
+def state_chart(states: pd.DataFrame, runs: RunStyle, title: str = "") -> alt.Chart:
     """The optimizer's internal state over time (|value| on a log axis), one line per run and
     quantity: moments, accumulators, momentum buffers, and the effective learning rate."""
     data = states.assign(magnitude=states["value"].abs())
@@ -421,7 +226,7 @@ def state_chart(states: pd.DataFrame, labels: list[str], title: str = "") -> alt
         .encode(
             x=alt.X("step:Q", title="step"),
             y=alt.Y("magnitude:Q", title="|value|", scale=alt.Scale(type="log"), axis=LOG_AXIS),
-            color=_run_colour(labels),
+            color=run_colour(runs),
             strokeDash=alt.StrokeDash("quantity:N", title="Quantity"),
             detail="quantity:N",
             tooltip=["run:N", "quantity:N", "step:Q", alt.Tooltip("value:Q", format=".4g")],

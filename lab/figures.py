@@ -9,8 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from . import charts, frames
+from . import charts, frames, race_charts
 from .experiment import Experiment
+from .run_style import RunStyle
 from .simulate import RunResult, simulate
 
 
@@ -39,36 +40,43 @@ def landscape(exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
 
 def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
     """The path over the function: a map (2-D), or x against step and the curve (1-D)."""
-    surface, labels, start = exp.objective(), exp.labels(), exp.start_point()
+    surface, runs, start = exp.objective(), run_style(exp), exp.start_point()
     grid, picture, lines = land
     if surface.dim == 2:
-        return [charts.trajectory_map(grid, picture, lines, data["paths"], surface, labels, start)]
+        return [
+            race_charts.trajectory_map(grid, picture, lines, data["paths"], surface, runs, start)
+        ]
     return [
-        charts.parameter_vs_step(data["paths"], surface, labels),
-        charts.function_curve(grid, data["paths"], surface, labels, start),
+        race_charts.parameter_vs_step(data["paths"], surface, runs),
+        race_charts.function_curve(grid, data["paths"], surface, runs, start),
     ]
 
 
 def loss_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
-    surface, labels = exp.objective(), exp.labels()
+    surface, runs = exp.objective(), run_style(exp)
     return [
-        charts.loss_chart(data["losses"], data["divergences"], surface, labels),
-        charts.grad_norm_chart(data["losses"], labels),
+        charts.loss_chart(data["losses"], data["divergences"], surface, runs),
+        charts.grad_norm_chart(data["losses"], runs),
     ]
 
 
 def learning_rate_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
-    labels = exp.labels()
-    return [charts.lr_chart(data["rates"], labels), charts.gain_chart(data["rates"], labels)]
+    runs = run_style(exp)
+    return [charts.lr_chart(data["rates"], runs), charts.gain_chart(data["rates"], runs)]
 
 
 def state_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
     """Every run's internal state over time, one chart per parameter."""
     names = exp.objective().axis_names
     return [
-        charts.state_chart(states, exp.labels(), f"Parameter {name}")
+        charts.state_chart(states, run_style(exp), f"Parameter {name}")
         for name, states in zip(names, data["states"], strict=True)
     ]
+
+
+def run_style(exp: Experiment) -> RunStyle:
+    """How the experiment's runs are drawn: each in its optimizer's colour."""
+    return RunStyle.of(exp.labels(), [config.optimizer for config in exp.runs])
 
 
 def no_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:

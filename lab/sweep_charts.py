@@ -1,6 +1,6 @@
 """Chart builders for hyperparameter sweeps: pure functions from :mod:`lab.sweeps` frames to Altair.
 
-Runs keep their colour from :func:`lab.charts.run_colours`; the caller applies
+Runs keep their colour from :mod:`lab.run_style`; the caller applies
 :func:`lab.charts.styled` (fonts, legends) and :func:`lab.charts.to_spec`.
 Divergence is always drawn as such (a ✕, a flat orange cell), never as a huge loss.
 """
@@ -16,7 +16,8 @@ import pandas as pd
 import optimizers
 import surfaces
 
-from .charts import FONT, PALETTE, run_colours
+from .charts import FONT, run_colours
+from .run_style import PALETTE, RunStyle
 from .sweeps import METRICS, Metric, minimum_labels
 
 HEIGHT = 500
@@ -49,7 +50,7 @@ _TITLES = {
 def lr_sensitivity_chart(
     summary: pd.DataFrame,
     best: Mapping[str, float | None],
-    labels: list[str],
+    runs: RunStyle,
     metric: Metric = "final",
 ) -> alt.LayerChart:
     """Final loss (or steps to tolerance) against learning rate, one line per run.
@@ -62,7 +63,7 @@ def lr_sensitivity_chart(
     Args:
         summary: :func:`lab.sweeps.summarise_lr_sweep` output.
         best: :func:`lab.sweeps.best_lrs` output (label -> lr or None).
-        labels: every run's label in experiment order (fixes the colours).
+        runs: every run's label, colour and dash, in experiment order.
         metric: ``"final"`` or ``"steps_to_tol"``.
     """
     if metric not in METRICS:
@@ -80,7 +81,7 @@ def lr_sensitivity_chart(
 
     colour = alt.Color(
         "run:N",
-        scale=run_colours(labels),
+        scale=run_colours(runs),
         title="Run",
         legend=alt.Legend(orient="right", symbolOpacity=1, symbolType="circle"),
     )
@@ -88,7 +89,7 @@ def lr_sensitivity_chart(
     x = alt.X(
         "lr:Q", scale=alt.Scale(type="log"), title="learning rate η", axis=alt.Axis(format="~g")
     )
-    y_scale = _y_scale(finite, logged, len(labels))
+    y_scale = _y_scale(finite, logged, len(runs.labels))
     y = alt.Y(f"{mid}:Q", title=title, scale=y_scale)
     tips = [
         "run:N",
@@ -147,7 +148,7 @@ def lr_sensitivity_chart(
     strip_y = alt.Y(
         "run:N",
         scale=alt.Scale(
-            domain=list(labels), range=[STRIP / 2, STRIP * (len(labels) - 0.5)], padding=0
+            domain=list(runs.labels), range=[STRIP / 2, STRIP * (len(runs.labels) - 0.5)], padding=0
         ),
         axis=None,
     )

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import optimizers
-from lab import charts, sweep_charts, sweeps, views
+from lab import charts, figures, sweep_charts, sweeps, views
 from lab import experiment as ex
 
 from . import sidebar, state
@@ -45,7 +45,10 @@ def _basins(exp: ex.Experiment, run_index: int, n: int) -> pd.DataFrame:
 def _lr_spec(exp: ex.Experiment, sweep: tuple, metric: str) -> dict:
     table = _lr_sweep(exp, *sweep)
     chart = sweep_charts.lr_sensitivity_chart(
-        sweeps.summarise_lr_sweep(table), sweeps.best_lrs(table, metric), exp.labels(), metric
+        sweeps.summarise_lr_sweep(table),
+        sweeps.best_lrs(table, metric),
+        figures.run_style(exp),
+        metric,
     )
     return arrow_datasets(charts.to_spec(charts.styled(chart)))
 

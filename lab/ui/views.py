@@ -6,7 +6,7 @@ import functools
 
 import streamlit as st
 
-from lab import charts, codecs, figures, frames, lessons, views
+from lab import codecs, figures, frames, lessons, race_charts, views
 from lab import experiment as ex
 from lab.views import View
 
@@ -75,7 +75,7 @@ def _trajectories(exp: ex.Experiment, view: View) -> None:
         spec,
         width="stretch",
         key=state.MAP,
-        selection_mode=charts.PICK,
+        selection_mode=race_charts.PICK,
         on_select=functools.partial(_move_start, exp),
     )
     st.caption(
@@ -94,7 +94,7 @@ def _summary(exp: ex.Experiment, view: View) -> None:
 
 def _move_start(exp: ex.Experiment) -> None:
     """A click on the map: start from the clicked cell's centre (rounded to 3 digits)."""
-    picked = st.session_state[state.MAP].selection.get(charts.PICK) or []
+    picked = st.session_state[state.MAP].selection.get(race_charts.PICK) or []
     if picked and {"cx", "cy"} <= picked[0].keys():
         state.set_start(exp, (float(f"{picked[0][key]:.3g}") for key in ("cx", "cy")))
 

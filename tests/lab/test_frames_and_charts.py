@@ -6,9 +6,11 @@ import sys
 import numpy as np
 import pytest
 
+import optimizers
 import surfaces
 from lab import charts, figures, frames, views
 from lab import experiment as ex
+from lab.run_style import RunStyle, optimizer_colour
 from lab.simulate import simulate
 
 
@@ -87,9 +89,24 @@ def test_every_view_builds_specs_with_their_data(surface, view):
 
 
 def test_each_run_keeps_its_colour_in_every_chart():
-    labels = ["a", "b", "c"]
-    scale = charts.run_colours(labels).to_dict()
-    assert scale["domain"] == labels and scale["range"] == charts.PALETTE[:3]
+    runs = RunStyle.of(["a", "b", "c"], ["sgd", "adam", "sgd"])
+    scale = charts.run_colours(runs).to_dict()
+    assert scale["domain"] == ["a", "b", "c"] and scale["range"] == list(runs.colours)
+
+
+def test_an_optimizer_keeps_its_colour_whatever_its_slot():
+    one = RunStyle.of(["RMSProp", "Adam"], ["rmsprop", "adam"])
+    other = RunStyle.of(["Adam", "SGD", "RMSProp"], ["adam", "sgd", "rmsprop"])
+    assert one.colour("RMSProp") == other.colour("RMSProp") == optimizer_colour("rmsprop")
+    assert one.colour("Adam") == other.colour("Adam")
+    every = [optimizer_colour(name) for name in optimizers.names()]
+    assert len(set(every)) == len(every)  # no two optimizers share a colour
+
+
+def test_repeats_of_an_optimizer_differ_by_shade_and_dash():
+    runs = RunStyle.of(["a", "b", "c"], ["rmsprop", "rmsprop", "rmsprop"])
+    assert len(set(runs.colours)) == 3 and len(set(runs.dashes)) == 3
+    assert runs.colours[0] == optimizer_colour("rmsprop") and runs.dashes[0] == (1, 0)
 
 
 def test_lab_below_the_ui_imports_no_streamlit():

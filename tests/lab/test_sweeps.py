@@ -11,10 +11,13 @@ import pytest
 
 import optimizers
 import surfaces
-from lab import charts, sweep_charts, sweeps
+from lab import charts, figures, sweep_charts, sweeps
 from lab import experiment as ex
+from lab.run_style import RunStyle
 
 SGD = (ex.run_config("sgd"),)
+
+SGD_ONLY = RunStyle.of(["SGD"], ["sgd"])
 
 
 def ravine(kappa: float, runs=SGD, steps: int = 500) -> ex.Experiment:
@@ -319,7 +322,7 @@ def test_lr_sensitivity_chart_builds_with_diverged_markers_and_best_lrs(metric):
     df = sweeps.lr_sweep(exp, np.geomspace(1e-4, 3.0, 9), seeds=2)
     summary = sweeps.summarise_lr_sweep(df)
     best = sweeps.best_lrs(df, metric)
-    spec = _spec(sweep_charts.lr_sensitivity_chart(summary, best, exp.labels(), metric))
+    spec = _spec(sweep_charts.lr_sensitivity_chart(summary, best, figures.run_style(exp), metric))
     tables = list(spec["datasets"].values())
     flags = next(t for t in tables if "marker" in t and "share" in t)
     assert "diverged" in set(flags["marker"])
@@ -331,9 +334,9 @@ def test_lr_sensitivity_chart_builds_with_diverged_markers_and_best_lrs(metric):
 def test_lr_sensitivity_chart_copes_with_every_lr_diverged_and_an_empty_sweep():
     df = sweeps.lr_sweep(ravine(10.0, steps=50), [1.0, 2.0])
     summary = sweeps.summarise_lr_sweep(df)
-    _spec(sweep_charts.lr_sensitivity_chart(summary, sweeps.best_lrs(df), ["SGD"], "final"))
+    _spec(sweep_charts.lr_sensitivity_chart(summary, sweeps.best_lrs(df), SGD_ONLY, "final"))
     empty = sweeps.summarise_lr_sweep(df.iloc[:0])
-    _spec(sweep_charts.lr_sensitivity_chart(empty, {}, ["SGD"], "steps_to_tol"))
+    _spec(sweep_charts.lr_sensitivity_chart(empty, {}, SGD_ONLY, "steps_to_tol"))
 
 
 @pytest.mark.parametrize("metric", ["final", "steps_to_tol"])
