@@ -10,11 +10,12 @@ from lab.ui import links, sidebar, style, text, views
 
 st.set_page_config(page_title="Optimizer Lab", page_icon="📉", layout="wide")
 style.apply()
-st.title("Optimizer Lab")
-st.caption(
-    "Race gradient-descent optimizers on a test function. Numpy implementations that match "
-    "torch.optim step for step. The link in your address bar reopens exactly this view."
-)
+with st.sidebar:  # the title lives above the controls: the main area is the map's
+    st.title("Optimizer Lab")
+    st.caption(
+        "Race gradient-descent optimizers on a test function: numpy implementations that match "
+        "torch.optim step for step. The link in your address bar reopens exactly this view."
+    )
 for warning in links.load_once():
     st.warning(f"Link: {text.plain(warning)}")
 experiment = sidebar.render(st.session_state["base"], st.session_state["hidden"])

@@ -16,7 +16,6 @@ import surfaces
 
 from .run_style import RunStyle
 
-INK = "#1F2430"  # axis and legend text: dark enough for a projector
 HEIGHT = 560
 LOG_AXIS = alt.Axis(format="~e")  # 1e-8 … 1e+2: one label style along a log axis
 FONT = 15
@@ -65,16 +64,12 @@ def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         chart.configure_axis(
             labelFontSize=FONT - 1,
             titleFontSize=FONT,
-            labelColor=INK,
-            titleColor=INK,
             gridOpacity=0.5,
             labelOverlap="greedy",
         )
         .configure_legend(
             labelFontSize=FONT - 1,
             titleFontSize=FONT,
-            labelColor=INK,
-            titleColor=INK,
             labelLimit=360,
             symbolSize=200,
         )
@@ -83,21 +78,40 @@ def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
-def run_colour(runs: RunStyle, legend: bool = True) -> alt.Color:
+NARROW = 560  # px: a chart narrower than this puts its legend underneath
+
+
+def beside_or_under() -> dict:
+    """A legend's ``orient``: at the right of a wide chart, under a narrow one (a phone's).
+
+    Vega picks by the container's width; Altair's schema knows only fixed values, so this is
+    plain Vega-Lite (a dict).
+    """
+    return {"expr": f"containerSize()[0] < {NARROW} ? 'bottom' : 'right'"}
+
+
+def run_legend(orient: str = "right") -> alt.Legend | dict:
+    """The run legend: at the right, or (``"auto"``) :func:`beside_or_under`."""
+    if orient == "auto":
+        return {"orient": beside_or_under(), "labelLimit": 320, "symbolStrokeWidth": 3}
+    return alt.Legend(orient=orient)
+
+
+def run_colour(runs: RunStyle, legend: bool = True, legend_at: str = "right") -> alt.Color:
     return alt.Color(
         "run:N",
         scale=run_colours(runs),
         title="Run",
-        legend=alt.Legend(orient="right") if legend else None,
+        legend=run_legend(legend_at) if legend else None,
     )
 
 
-def run_dash(runs: RunStyle, legend: bool = True) -> alt.StrokeDash:
+def run_dash(runs: RunStyle, legend: bool = True, legend_at: str = "right") -> alt.StrokeDash:
     return alt.StrokeDash(
         "run:N",
         scale=run_dashes(runs),
         title="Run",
-        legend=alt.Legend(orient="right") if legend else None,
+        legend=run_legend(legend_at) if legend else None,
     )
 
 

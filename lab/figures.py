@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import charts, frames, race_charts
+from . import charts, frames, overlap, race_charts, step_arrows
 from .experiment import Experiment
 from .run_style import RunStyle
 from .simulate import RunResult, simulate
@@ -25,6 +25,7 @@ def tables(exp: Experiment, results: list[RunResult] | None = None) -> dict[str,
         "rates": frames.learning_rates(results, surface),
         "summary": frames.summary(results, surface, exp.tolerance),
         "divergences": frames.divergences(results, surface),
+        "arrows": step_arrows.arrows(results, surface),
         "states": [frames.states(results, surface, i) for i in range(surface.dim)],
         "errors": [(r.label, r.error) for r in results if not r.ok],
     }
@@ -40,15 +41,18 @@ def landscape(exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
 
 def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
     """The path over the function: a map (2-D), or x against step and the curve (1-D)."""
-    surface, runs, start = exp.objective(), run_style(exp), exp.start_point()
+    surface, start = exp.objective(), exp.start_point()
+    runs = overlap.uncovered(run_style(exp), hidden_pairs(exp, data))
     grid, picture, lines = land
+    paths = data["paths"]
     if surface.dim == 2:
+        arrows = data["arrows"]
         return [
-            race_charts.trajectory_map(grid, picture, lines, data["paths"], surface, runs, start)
+            race_charts.trajectory_map(grid, picture, lines, paths, arrows, surface, runs, start)
         ]
     return [
-        race_charts.parameter_vs_step(data["paths"], surface, runs),
-        race_charts.function_curve(grid, data["paths"], surface, runs, start),
+        race_charts.function_curve(grid, paths, surface, runs, start),
+        race_charts.parameter_vs_step(paths, surface, runs),
     ]
 
 
@@ -72,6 +76,11 @@ def state_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
         charts.state_chart(states, run_style(exp), f"Parameter {name}")
         for name, states in zip(names, data["states"], strict=True)
     ]
+
+
+def hidden_pairs(exp: Experiment, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """(below, above) for each run whose path another run's covers for most of the race."""
+    return overlap.hidden_pairs(data["paths"], exp.objective(), exp.labels())
 
 
 def run_style(exp: Experiment) -> RunStyle:

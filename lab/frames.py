@@ -181,17 +181,38 @@ def per_step(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFram
     return _concat(frames, ["run", "step", "loss", *names])
 
 
-def surface_picture(surface: surfaces.Surface, n: int = PICTURE) -> pd.DataFrame:
-    """The heatmap as one PNG image over the plotting window (one row: x, x2, y, y2, url) and
-    its colour range (low, high) in the colour value of :func:`surface_grid`."""
+def picture_region(
+    surface: surfaces.Surface, widest: float = 3.0, tallest: float = 0.75
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The plane around the window that a map keeping x and y at one scale may show: the window
+    widened (or heightened) about its centre to the aspect ratios of plots from ``tallest`` to
+    ``widest`` (width / height), so the heatmap fills the plot at any screen width.
+
+    >>> picture_region(surfaces.get("rosenbrock"))
+    ((-6.0, 6.0), (-1.6666666666666665, 3.6666666666666665))
+    """
     (x0, x1), (y0, y1) = surface.bounds
-    dx, dy = (x1 - x0) / n, (y1 - y0) / n
+    w, h = max(x1 - x0, (y1 - y0) * widest), max(y1 - y0, (x1 - x0) / tallest)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return (cx - w / 2, cx + w / 2), (cy - h / 2, cy + h / 2)
+
+
+def surface_picture(surface: surfaces.Surface, n: int = PICTURE) -> pd.DataFrame:
+    """The heatmap as one PNG image over :func:`picture_region` (one row: x, x2, y, y2, url)
+    and its colour range (low, high) over the window, in the colour value of
+    :func:`surface_grid`; pixels are as dense as ``n`` per side of the window."""
+    (x0, x1), (y0, y1) = picture_region(surface)
+    (wx0, wx1), (wy0, wy1) = surface.bounds
+    nx = min(int(n * (x1 - x0) / (wx1 - wx0)), 3 * n)
+    ny = min(int(n * (y1 - y0) / (wy1 - wy0)), 3 * n)
+    dx, dy = (x1 - x0) / nx, (y1 - y0) / ny
     gx, gy = np.meshgrid(
-        np.linspace(x0 + dx / 2, x1 - dx / 2, n), np.linspace(y0 + dy / 2, y1 - dy / 2, n)
+        np.linspace(x0 + dx / 2, x1 - dx / 2, nx), np.linspace(y0 + dy / 2, y1 - dy / 2, ny)
     )
     with np.errstate(all="ignore"):
         colour = _colour_value(surface, surface.f(np.stack([gx, gy], axis=-1)))
-    finite = colour[np.isfinite(colour)]
+    inside = (gx >= wx0) & (gx <= wx1) & (gy >= wy0) & (gy <= wy1)
+    finite = colour[inside & np.isfinite(colour)]
     low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     url = raster.data_url(colour, low, high)
     return pd.DataFrame(
@@ -240,11 +261,17 @@ def contours(surface: surfaces.Surface, n: int = 120, levels: int = 14) -> pd.Da
     """
     import contourpy
 
-    (x0, x1), (y0, y1) = surface.bounds
-    gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    (x0, x1), (y0, y1) = picture_region(surface)
+    (wx0, wx1), (wy0, wy1) = surface.bounds
+    nx, ny = (
+        min(int(n * (b - a) / (wb - wa)), 3 * n)
+        for a, b, wa, wb in ((x0, x1, wx0, wx1), (y0, y1, wy0, wy1))
+    )
+    gx, gy = np.meshgrid(np.linspace(x0, x1, nx), np.linspace(y0, y1, ny))
     with np.errstate(all="ignore"):
         value = _colour_value(surface, surface.f(np.stack([gx, gy], axis=-1)))
-    finite = value[np.isfinite(value)]
+    inside = (gx >= wx0) & (gx <= wx1) & (gy >= wy0) & (gy <= wy1)
+    finite = value[inside & np.isfinite(value)]
     gen = contourpy.contour_generator(gx, gy, np.ma.masked_invalid(value))
     frames, line = [], 0
     for level in np.linspace(finite.min(), finite.max(), levels + 2)[1:-1]:

@@ -10,9 +10,10 @@ import pandas as pd
 
 import surfaces
 
-from . import frames, raster
-from .charts import HEIGHT, run_colour
+from . import frames, playback, raster
+from .charts import HEIGHT, beside_or_under, run_colour, run_dash
 from .run_style import RunStyle
+from .step_arrows import GRADIENT, MOMENTUM, STEP
 
 STAR = (
     "M0,-1L0.29,-0.4L0.95,-0.31L0.48,0.15L0.59,0.81L0,0.5L-0.59,0.81L-0.48,0.15L-0.95,-0.31"
@@ -20,23 +21,58 @@ STAR = (
 )
 
 
+HEIGHT_2D = 430  # the map's plot height: with its controls it fits a 1280×720 projector
+PICK = "pick_start"  # the click selection that moves the start
+ZOOM = "zoom"  # wheel to zoom, shift-drag to pan, double-click to return to the whole window
+FOCUS = "focus"  # hovering a run in the legend (or its line) brings it forward
+ARROWS = "arrows_for"  # whose arrows the map draws: nobody, everybody, or one run
+NO_ARROWS, ALL_ARROWS = "none", "all runs"
+ARROW_COLOURS = {GRADIENT: "#111111", MOMENTUM: "#7B2CBF", STEP: None}  # None: the run's
+
+
+def true_scales(surface: surfaces.Surface) -> tuple[alt.Scale, alt.Scale]:
+    """x and y scales with one data unit as long on screen along both axes, at any width.
+
+    The domains are Vega expressions of the plot's width and height: the function's window is
+    centred and fitted, and the spare room on one axis shows more of the plane. Zooming and
+    panning (the ``zoom`` selection) override them until a double-click.
+    """
+    (x0, x1), (y0, y1) = surface.bounds
+    unit = f"max({x1 - x0!r} / width, {y1 - y0!r} / height)"
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    x = alt.expr(f"[{cx!r} - {unit} * width / 2, {cx!r} + {unit} * width / 2]")
+    y = alt.expr(f"[{cy!r} - {unit} * height / 2, {cy!r} + {unit} * height / 2]")
+    return (
+        alt.Scale(domain=x, nice=False, zero=False),
+        alt.Scale(domain=y, nice=False, zero=False),
+    )
+
+
 def landscape(
     grid: pd.DataFrame, picture: pd.DataFrame, lines: pd.DataFrame, surface: surfaces.Surface
 ) -> alt.LayerChart:
     """The 2-D function on its plotting window: a fine heatmap drawn as one image, iso-lines,
-    and a coarse grid of invisible cells that carries the colour legend, the value tooltips and
-    the click that moves the start (thousands of SVG cells would slow the browser down)."""
+    and a coarse grid of invisible cells that carries the colour legend, the value tooltips, the
+    click that moves the start and the zoom (thousands of SVG cells would slow the browser)."""
     (x0, x1), (y0, y1) = surface.bounds
     xname, yname = surface.axis_names
-    x = alt.X("x:Q", scale=alt.Scale(domain=[x0, x1], nice=False, zero=False), title=xname)
-    y = alt.Y("y:Q", scale=alt.Scale(domain=[y0, y1], nice=False, zero=False), title=yname)
+    x_scale, y_scale = true_scales(surface)
+    x = alt.X("x:Q", scale=x_scale, title=xname)
+    y = alt.Y("y:Q", scale=y_scale, title=yname)
     image = (
         alt.Chart(picture)
-        .mark_image(aspect=False, opacity=0.9)
+        .mark_image(aspect=False, opacity=0.9, clip=True)
         .encode(x=x, x2="x2:Q", y=y, y2="y2:Q", url="url:N")
     )
     low, high = float(picture["low"].iloc[0]), float(picture["high"].iloc[0])
     dx, dy = (x1 - x0) / frames.PICK_GRID, (y1 - y0) / frames.PICK_GRID
+    zoom = alt.selection_interval(
+        name=ZOOM,
+        bind="scales",
+        zoom="wheel!",
+        translate="[mousedown[event.shiftKey], window:mouseup] > window:mousemove!",
+        clear="dblclick",
+    )
     cells = (
         alt.Chart(grid)
         .transform_calculate(
@@ -45,7 +81,7 @@ def landscape(
             cx=f"datum.x + {dx / 2!r}",
             cy=f"datum.y + {dy / 2!r}",
         )
-        .mark_rect(opacity=0)
+        .mark_rect(opacity=0, clip=True)
         .encode(
             x=x,
             x2="x2:Q",
@@ -55,11 +91,14 @@ def landscape(
                 "colour:Q",
                 scale=alt.Scale(domain=[low, high], range=raster.STOPS, clamp=True),
                 title=frames.colour_title(surface),
-                legend=alt.Legend(orient="right", gradientLength=260),
+                legend={"orient": beside_or_under(), "gradientLength": 200, "titleLimit": 200},
             ),
             tooltip=[alt.Tooltip("f:Q", format=".4g", title="f at the cell's centre")],
         )
-        .add_params(alt.selection_point(name=PICK, on="click", fields=["cx", "cy"]))
+        .add_params(
+            alt.selection_point(name=PICK, on="click[!event.shiftKey]", fields=["cx", "cy"]),
+            zoom,
+        )
     )
     iso = (
         alt.Chart(lines)
@@ -69,36 +108,35 @@ def landscape(
     return alt.layer(image, iso, cells)
 
 
-PLAYBACK = "step_shown"  # the Vega-Lite parameter behind the playback slider
-PICK = "pick_start"  # the click selection that moves the start
-
-
 def trajectory_map(
     grid: pd.DataFrame,
     picture: pd.DataFrame,
     lines: pd.DataFrame,
     paths: pd.DataFrame,
+    arrows: pd.DataFrame,
     surface: surfaces.Surface,
     runs: RunStyle,
     start: tuple[float, ...],
 ) -> alt.LayerChart:
-    """Each run's path in step order over the landscape, with the start and known minima.
+    """Each run's path in step order over the landscape, played back in the browser.
 
-    A slider under the chart (a Vega-Lite parameter, so it moves in the browser without a
-    rerun) plays the race back: paths are drawn up to its step, a diamond marks each run's
-    position there. Clicking the map selects a cell (the ``pick_start`` selection).
+    Play, pause, speed, loop and a step scrubber sit under the map (:mod:`lab.playback`); every
+    run's trail grows to the step on screen and a diamond marks its head. Each run is drawn in
+    its optimizer's colour and dash; hovering a run in the legend brings it forward. Optional
+    arrows show, at the step on screen, the gradient, the momentum and the step taken. Clicking
+    the map selects a cell (``pick_start``); the wheel zooms, shift-drag pans, double-click
+    returns to the whole window. One unit of x is as long as one unit of y.
     """
-    colour = run_colour(runs)
-    quiet = run_colour(runs, legend=False)
     xs, ys = surface.axis_names
     last = int(paths["step"].max()) if len(paths) else 0
-    shown = alt.param(
-        name=PLAYBACK,
-        value=last,
-        bind=alt.binding_range(min=0, max=max(last, 1), step=1, name="Playback: step "),
+    focus = alt.selection_point(
+        name=FOCUS, fields=["run"], bind={"legend": "mouseover"}, on="mouseover", clear="mouseout"
     )
-    upto = alt.Chart(paths).transform_filter(f"datum.step <= {PLAYBACK}")
-    base = upto.encode(x=alt.X(f"{xs}:Q"), y=alt.Y(f"{ys}:Q"), order="step:Q", detail="run:N")
+    lit = alt.condition(focus, alt.value(0.95), alt.value(0.15))
+    colour, dash = run_colour(runs, legend_at="auto"), run_dash(runs, legend=False)
+    quiet = run_colour(runs, legend=False)
+    trail = playback.up_to_shown(alt.Chart(paths))
+    base = trail.encode(x=alt.X(f"{xs}:Q"), y=alt.Y(f"{ys}:Q"), order="step:Q", detail="run:N")
     tips = [
         "run:N",
         "step:Q",
@@ -106,26 +144,80 @@ def trajectory_map(
         alt.Tooltip(f"{ys}:Q", format=".4g"),
         alt.Tooltip("loss:Q", format=".4g"),
     ]
-    halo = base.mark_line(color="white", strokeWidth=5.5, opacity=0.8, clip=True)
-    line = base.mark_line(strokeWidth=2.6, opacity=0.85, clip=True).encode(color=colour)
+    halo = base.mark_line(color="white", strokeWidth=5.5, opacity=0.7, clip=True)
+    line = (
+        base.mark_line(strokeWidth=2.8, clip=True)
+        .encode(color=colour, strokeDash=dash, opacity=lit)
+        .add_params(focus)
+    )
     dots = (
         base.transform_filter("datum.dot")
-        .mark_circle(size=28, clip=True)
-        .encode(color=quiet, tooltip=tips)
+        .mark_circle(size=26, clip=True)
+        .encode(color=quiet, opacity=lit, tooltip=tips)
     )
-    now = (
-        upto.transform_window(
-            rank="rank()", sort=[alt.SortField("step", order="descending")], groupby=["run"]
-        )
-        .transform_filter("datum.rank == 1")
+    head = (
+        playback.latest(alt.Chart(paths))
         .mark_point(
-            shape="diamond", size=260, filled=True, stroke="white", strokeWidth=1.5, clip=True
+            shape="diamond", size=280, filled=True, stroke="white", strokeWidth=1.5, clip=True
         )
         .encode(x=f"{xs}:Q", y=f"{ys}:Q", color=quiet, tooltip=tips)
     )
-    marks = markers(surface, start)
-    chart = alt.layer(landscape(grid, picture, lines, surface), halo, line, dots, now, marks)
-    return chart.add_params(shown).properties(height=HEIGHT, width="container")
+    layers = [landscape(grid, picture, lines, surface), halo, line, dots, head]
+    layers += [step_arrows(arrows, runs), markers(surface, start), playback.counter(last)]
+    chart = alt.layer(*layers).add_params(*playback.params(last), arrow_choice(runs))
+    return chart.properties(height=HEIGHT_2D, width="container")
+
+
+def arrow_choice(runs: RunStyle) -> alt.Parameter:
+    """The select under the map: whose arrows to draw."""
+    options = [NO_ARROWS, ALL_ARROWS, *runs.labels]
+    return alt.param(
+        name=ARROWS, value=NO_ARROWS, bind=alt.binding_select(options=options, name="arrows ")
+    )
+
+
+def step_arrows(arrows: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
+    """The step on screen's arrows for the chosen runs: a shaft and a head each, in black (the
+    gradient), purple (the momentum) and the run's colour (the step taken)."""
+    shown = f"{ARROWS} == '{ALL_ARROWS}' || {ARROWS} == datum.run"
+    data = (
+        alt.Chart(arrows)
+        .transform_filter(shown)
+        .transform_filter(f"datum.step <= {playback.SHOWN} + 1")
+        .transform_window(
+            rank="rank()",
+            sort=[alt.SortField("step", order="descending")],
+            groupby=["run", "kind"],
+        )
+        .transform_filter("datum.rank == 1")
+    )
+    tips = [
+        "run:N",
+        "kind:N",
+        "step:Q",
+        alt.Tooltip("length:Q", format=".3g", title="true length"),
+        alt.Tooltip("scale:Q", format=".3g", title="drawn at ×"),
+    ]
+    ends = {"x": "x:Q", "y": "y:Q", "x2": "x2:Q", "y2": "y2:Q"}
+    layers = []
+    for kind, colour in ARROW_COLOURS.items():
+        one = data.transform_filter(alt.datum.kind == kind)
+        head = one.mark_point(
+            shape="triangle", size=170, filled=True, stroke="white", strokeWidth=1, clip=True
+        ).encode(x="x2:Q", y="y2:Q", angle=alt.Angle("angle:Q", scale=None), tooltip=tips)
+        if colour is None:  # the step taken: in the run's colour, on a white halo
+            own = run_colour(runs, legend=False)
+            layers.append(one.mark_rule(strokeWidth=7, color="white", clip=True).encode(**ends))
+            layers.append(
+                one.mark_rule(strokeWidth=4, clip=True).encode(**ends, color=own, tooltip=tips)
+            )
+            layers.append(head.encode(color=own))
+        else:
+            layers.append(
+                one.mark_rule(strokeWidth=2.6, color=colour, clip=True).encode(**ends, tooltip=tips)
+            )
+            layers.append(head.encode(color=alt.value(colour)))
+    return alt.layer(*layers)
 
 
 def markers(surface: surfaces.Surface, start: tuple[float, ...]) -> alt.LayerChart:
@@ -183,7 +275,7 @@ def function_curve(
     runs: RunStyle,
     start: tuple[float, ...],
 ) -> alt.LayerChart:
-    """A 1-D function's graph with each run's iterates on it, in step order."""
+    """A 1-D function's graph with each run's iterates on it, played back like the map."""
     ((x0, x1),) = surface.bounds
     x = alt.X("x:Q", scale=alt.Scale(domain=[x0, x1], nice=False), title="x")
     f_low, f_high = float(curve["f"].min()), float(curve["f"].max())
@@ -191,15 +283,25 @@ def function_curve(
     graph = alt.Chart(curve).mark_line(color="#425466", strokeWidth=2.5).encode(x=x, y=y)
     points = paths.rename(columns={"loss": "f"})
     points = points[points["x"].between(x0, x1)]  # iterates off the window would stretch it
-    colour = run_colour(runs)
-    tips = ["run:N", "step:Q", alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("f:Q", format=".4g")]
-    base = alt.Chart(points).encode(x=x, y=y, order="step:Q", detail="run:N")
-    line = base.mark_line(strokeWidth=1.2, opacity=0.5, clip=True).encode(color=colour)
+    last = int(paths["step"].max()) if len(paths) else 0
+    colour = run_colour(runs, legend_at="auto")
     quiet = run_colour(runs, legend=False)
-    dots = base.mark_circle(size=70, opacity=0.8, clip=True).encode(color=quiet, tooltip=tips)
-    return alt.layer(graph, line, dots, markers(surface, start)).properties(
-        height=HEIGHT, width="container"
+    tips = ["run:N", "step:Q", alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("f:Q", format=".4g")]
+    base = playback.up_to_shown(alt.Chart(points)).encode(x=x, y=y, order="step:Q", detail="run:N")
+    line = base.mark_line(strokeWidth=1.4, opacity=0.6, clip=True).encode(
+        color=colour, strokeDash=run_dash(runs, legend=False)
     )
+    dots = base.mark_circle(size=60, opacity=0.7, clip=True).encode(color=quiet, tooltip=tips)
+    head = (
+        playback.latest(alt.Chart(points))
+        .mark_point(
+            shape="diamond", size=300, filled=True, stroke="white", strokeWidth=1.5, clip=True
+        )
+        .encode(x=x, y=y, color=quiet, tooltip=tips)
+    )
+    layers = [graph, line, dots, head, markers(surface, start), playback.counter(last)]
+    chart = alt.layer(*layers).add_params(*playback.params(last))
+    return chart.properties(height=HEIGHT_2D * 0.8, width="container")
 
 
 def parameter_vs_step(paths: pd.DataFrame, surface: surfaces.Surface, runs: RunStyle) -> alt.Chart:

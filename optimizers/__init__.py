@@ -13,7 +13,17 @@ import numpy as np
 from . import schedules
 from .base import Hyperparam, Optimizer, Step
 from .description import Line, StateField
-from .registry import defaults, entry, get, hyperparams, names, rule, state_labels, title
+from .registry import (
+    defaults,
+    entry,
+    get,
+    hyperparams,
+    names,
+    rule,
+    state_labels,
+    title,
+    velocity,
+)
 from .run import run
 from .schedules import Schedule
 from .trajectory import Trajectory
@@ -37,4 +47,5 @@ __all__ = [
     "schedules",
     "state_labels",
     "title",
+    "velocity",
 ]

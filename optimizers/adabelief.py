@@ -32,7 +32,7 @@ HYPERPARAMS = (
 
 
 STATE = (
-    StateField("exp_avg", "m", "m (exp_avg)"),
+    StateField("exp_avg", "m", "m (exp_avg)", velocity=True),
     StateField("exp_avg_var", "s", "s (exp_avg_var)"),
 )
 SWEEP_PARTNER = "beta1"

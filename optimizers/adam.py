@@ -34,7 +34,7 @@ HYPERPARAMS = (
 
 
 STATE = (
-    StateField("exp_avg", "m", "m (exp_avg)"),
+    StateField("exp_avg", "m", "m (exp_avg)", velocity=True),
     StateField("exp_avg_sq", "v", "v (exp_avg_sq)"),
     StateField("max_exp_avg_sq", "v^{max}", "v_max (max_exp_avg_sq)"),
 )

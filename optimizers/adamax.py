@@ -17,7 +17,7 @@ HYPERPARAMS = (hp.lr(), hp.BETA1, hp.BETA2, hp.eps(), hp.WEIGHT_DECAY, hp.MAXIMI
 
 
 STATE = (
-    StateField("exp_avg", "m", "m (exp_avg)"),
+    StateField("exp_avg", "m", "m (exp_avg)", velocity=True),
     StateField("exp_inf", "u", "u (exp_inf)"),
 )
 SWEEP_PARTNER = "beta1"

@@ -35,12 +35,15 @@ class StateField:
         symbol: LaTeX of its symbol without the step index, e.g. ``"m"`` or ``r"\\bar g"``.
         label: plain words for tables and legends, e.g. ``"m (exp_avg)"``.
         initial: its value before step 1: a number, or the name of the hyperparameter giving it.
+        velocity: whether the step follows this field's direction (a momentum buffer, a first
+            moment): the map draws it as an arrow beside the gradient and the step.
     """
 
     name: str
     symbol: str
     label: str
     initial: float | str = 0.0
+    velocity: bool = False
 
     @property
     def now(self) -> Sym:

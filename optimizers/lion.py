@@ -22,7 +22,7 @@ HYPERPARAMS = (
 )
 
 
-STATE = (StateField("exp_avg", "m", "m (exp_avg)"),)
+STATE = (StateField("exp_avg", "m", "m (exp_avg)", velocity=True),)
 SWEEP_PARTNER = "beta1"
 NOTES = (
     "As `optax.lion` (torch has no Lion): a sign step, with decoupled weight decay "

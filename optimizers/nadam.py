@@ -32,7 +32,7 @@ HYPERPARAMS = (
 
 
 STATE = (
-    StateField("exp_avg", "m", "m (exp_avg)"),
+    StateField("exp_avg", "m", "m (exp_avg)", velocity=True),
     StateField("exp_avg_sq", "v", "v (exp_avg_sq)"),
     StateField("mu_product", r"\Pi", "Π (mu_product)", initial=1.0),
 )

@@ -103,6 +103,15 @@ def state_labels(name: str) -> dict[str, str]:
     return {"lr_eff": "effective lr", **{f.name: f.label for f in entry(name).state}}
 
 
+def velocity(name: str) -> str | None:
+    """The state field whose direction ``name``'s step follows (momentum buffer, first moment).
+
+    >>> velocity("adam"), velocity("adagrad")
+    ('exp_avg', None)
+    """
+    return next((f.name for f in entry(name).state if f.velocity), None)
+
+
 def rule(name: str, hyperparams: dict[str, Any]) -> list[Line]:
     """The update rule of ``name`` for the given hyperparameter values (defaults filled in)."""
     return entry(name).rule(defaults(name) | dict(hyperparams))

@@ -34,7 +34,7 @@ HYPERPARAMS = (
 STATE = (
     StateField("square_avg", "v", "v (square_avg)"),
     StateField("grad_avg", r"\bar g", "ḡ (grad_avg)"),
-    StateField("momentum_buffer", "b", "b (momentum_buffer)"),
+    StateField("momentum_buffer", "b", "b (momentum_buffer)", velocity=True),
 )
 SWEEP_PARTNER = "alpha"
 NOTES = (

@@ -37,7 +37,7 @@ HYPERPARAMS = (
 )
 
 
-STATE = (StateField("momentum_buffer", "b", "b (momentum_buffer)"),)
+STATE = (StateField("momentum_buffer", "b", "b (momentum_buffer)", velocity=True),)
 SWEEP_PARTNER = "momentum"  # Distill's phase diagram: lr against momentum
 NOTES = (
     "As `torch.optim.SGD`: the momentum buffer starts at the first gradient (so dampening "

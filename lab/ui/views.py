@@ -40,14 +40,19 @@ def per_step_csv(exp: ex.Experiment) -> bytes:
 
 def render(exp: ex.Experiment) -> None:
     if lesson := lessons.find(exp):
-        st.info(f"**{lesson.title}.** {lesson.text}", icon=":material/school:")
+        # folded: on a projector the map and its play control must fit under it
+        with st.expander(f"**Lesson: {lesson.title}** · what to notice", icon=":material/school:"):
+            st.markdown(lesson.text)
     data = tables(exp)
     for label, error in data["errors"]:
         st.error(f"**{label}** cannot run: {error}")
-    for row in data["divergences"].itertuples():
+    if len(data["divergences"]):
+        stopped = "; ".join(
+            f"**{row.run}** at step {row.step}" for row in data["divergences"].itertuples()
+        )
         st.warning(
-            f"**{row.run}** diverged at step {row.step}: it was stopped there, and its path is "
-            "drawn up to that step."
+            f"Diverged: {stopped}. Each was stopped there; its path is drawn up to that step.",
+            icon=":material/warning:",
         )
     # bound to the URL: a link reopens the same tab, and only the open tab is computed
     tabs = st.tabs(views.TITLES, key=state.TAB, bind="query-params")
@@ -55,6 +60,12 @@ def render(exp: ex.Experiment) -> None:
         if tab.open:
             with tab:
                 DRAW.get(view, _charts)(exp, view)
+
+
+PLAY_HELP = (
+    "▶ Play races every run together in your browser (speed in steps per second, loop, or drag "
+    "the step slider)."
+)
 
 
 def _charts(exp: ex.Experiment, view: View) -> None:
@@ -66,22 +77,35 @@ def _charts(exp: ex.Experiment, view: View) -> None:
 
 
 def _trajectories(exp: ex.Experiment, view: View) -> None:
-    st.latex(exp.objective().formula)
-    if exp.objective().dim != 2:
-        _charts(exp, view)
-        return
-    (spec,) = chart_specs(exp, view.title)
-    st.vega_lite_chart(
-        spec,
-        width="stretch",
-        key=state.MAP,
-        selection_mode=race_charts.PICK,
-        on_select=functools.partial(_move_start, exp),
-    )
-    st.caption(
-        "Click the map to start there. Drag the playback slider to replay the race. "
-        "Ring: start. Star: a known minimum. Diamond: each run's position."
-    )
+    surface = exp.objective()
+    if surface.dim != 2:
+        specs = chart_specs(exp, view.title)
+        st.vega_lite_chart(specs[0], width="stretch")
+        st.caption(f"{PLAY_HELP} Ring: start. Star: a known minimum. Diamond: each run now.")
+        for spec in specs[1:]:
+            st.vega_lite_chart(spec, width="stretch")
+    else:
+        (spec,) = chart_specs(exp, view.title)
+        st.vega_lite_chart(
+            spec,
+            width="stretch",
+            key=state.MAP,
+            selection_mode=race_charts.PICK,
+            on_select=functools.partial(_move_start, exp),
+        )
+        st.caption(
+            f"{PLAY_HELP} Click the map to start there; scroll to zoom, shift-drag to pan, "
+            "double-click for the whole window. Ring: start. Star: a known minimum. Diamond: "
+            "each run now. Arrows at the step shown: black −η·g (the plain gradient step), "
+            "purple −η·m (the momentum), the run's colour Δθ (the step taken), drawn to one "
+            "scale per step. One unit of x is as long as one of y."
+        )
+    for below, above in figures.hidden_pairs(exp, tables(exp)):
+        st.caption(
+            f"**{below}** runs under **{above}** for most of the race: {above} is dashed so "
+            f"both show; hover a run in the legend to bring it forward."
+        )
+    st.latex(surface.formula)
 
 
 def _inside_a_step(exp: ex.Experiment, view: View) -> None:

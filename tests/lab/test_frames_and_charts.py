@@ -57,15 +57,19 @@ def test_per_step_download_has_every_step_and_the_state():
     assert np.isnan(table["grad_x"].iloc[0]) and np.isfinite(table["grad_x"].iloc[1:]).all()
 
 
-def test_surface_grid_and_contours_cover_the_window():
+def test_clickable_cells_cover_the_window_and_contours_the_plane_a_map_may_show():
     rosen = surfaces.get("rosenbrock")
     grid = frames.surface_grid(rosen)
     assert len(grid) == frames.PICK_GRID**2
     assert grid["x"].min() == -2 and grid["y"].min() == -1
+    (x0, x1), (y0, y1) = frames.picture_region(rosen)
+    assert x0 < -2 and x1 > 2 and y0 <= -1 and y1 >= 3  # wider than the window, same centre
+    assert (x0 + x1) / 2 == 0 and (y0 + y1) / 2 == 1
     lines = frames.contours(rosen)
     assert lines["line"].nunique() > 5
-    assert lines["x"].between(-2 - 1e-9, 2 + 1e-9).all()
-    assert lines["y"].between(-1 - 1e-9, 3 + 1e-9).all()
+    assert lines["x"].between(x0 - 1e-9, x1 + 1e-9).all()
+    assert lines["y"].between(y0 - 1e-9, y1 + 1e-9).all()
+    assert (lines["x"] < -2).any()  # the iso-lines go on beyond the window
 
 
 @pytest.mark.parametrize("surface", ["rosenbrock", "parabola", "saddle", "least_squares"])
@@ -118,8 +122,13 @@ def test_lab_below_the_ui_imports_no_streamlit():
 def test_the_heatmap_picture_is_a_png_over_the_window_with_gaps_for_nan():
     import base64
 
-    picture = frames.surface_picture(surfaces.get("rosenbrock"), n=32).iloc[0]
-    assert (picture["x"], picture["x2"], picture["y"], picture["y2"]) == (-2, 2, -1, 3)
+    rosen = surfaces.get("rosenbrock")
+    picture = frames.surface_picture(rosen, n=32).iloc[0]
+    (x0, x1), (y0, y1) = frames.picture_region(rosen)
+    assert (picture["x"], picture["x2"], picture["y"], picture["y2"]) == (x0, x1, y0, y1)
+    inside = frames.surface_grid(rosen, n=32)["colour"]  # the colours span the window's values
+    assert picture["low"] == pytest.approx(inside.min(), abs=0.3)
+    assert picture["high"] == pytest.approx(inside.max(), abs=0.3)
     data = base64.b64decode(picture["url"].split(",", 1)[1])
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and picture["low"] < picture["high"]
     from lab import raster
