@@ -93,7 +93,7 @@ def beside_or_under() -> dict:
 def run_legend(orient: str = "right") -> alt.Legend | dict:
     """The run legend: at the right, or (``"auto"``) :func:`beside_or_under`."""
     if orient == "auto":
-        return {"orient": beside_or_under(), "labelLimit": 320, "symbolStrokeWidth": 3}
+        return {"orient": beside_or_under(), "labelLimit": 440, "symbolStrokeWidth": 3}
     return alt.Legend(orient=orient)
 
 

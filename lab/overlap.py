@@ -18,19 +18,19 @@ import surfaces
 from .run_style import SOLID, RunStyle
 
 CLOSE = 0.01  # of the window's diagonal: closer than this, one line covers the other
-MOSTLY = 0.8  # of the shared steps: a path this often covered is hidden
+MOSTLY = 0.8  # of the distance it travels: a path this much covered is hidden
 COVER_DASH = (7, 5)
 
 
 def hidden_pairs(
     paths: pd.DataFrame, surface: surfaces.Surface, labels: list[str]
 ) -> list[tuple[str, str]]:
-    """(below, above) for every pair of runs whose paths coincide for most steps, ``above``
-    being the later run (drawn on top).
+    """(below, above) for every pair of runs whose paths coincide for most of the way the lower
+    one travels, ``above`` being the later run (drawn on top).
 
     >>> s = surfaces.get("quadratic")
     >>> p = pd.DataFrame({"run": ["a"] * 3 + ["b"] * 3, "step": [0, 1, 2] * 2,
-    ...                   "x": [1.0, 0.5, 0.2] * 2, "y": [1.0, 0.5, 0.2] * 2})
+    ...                   "x": [4.0, 2.5, 0.2] * 2, "y": [4.0, 2.5, 0.2] * 2})
     >>> hidden_pairs(p, s, ["a", "b"])
     [('a', 'b')]
     """
@@ -47,8 +47,13 @@ def hidden_pairs(
             a, b = tracks[below].align(tracks[above], join="inner")
             if len(a) < 2:
                 continue
-            gap = np.sqrt(((a.to_numpy() - b.to_numpy()) ** 2).sum(axis=1))
-            if np.mean(gap < CLOSE * diagonal) >= MOSTLY:
+            lower = a.to_numpy()
+            gap = np.sqrt(((lower - b.to_numpy()) ** 2).sum(axis=1))
+            # weigh each stretch by how far the lower run travels on it: two runs resting at
+            # the same minimum do not hide each other's race
+            travel = np.sqrt((np.diff(lower, axis=0) ** 2).sum(axis=1))
+            covered = (gap[1:] < CLOSE * diagonal) & (gap[:-1] < CLOSE * diagonal)
+            if travel.sum() > 0 and travel[covered].sum() >= MOSTLY * travel.sum():
                 pairs.append((below, above))
     return pairs
 

@@ -27,7 +27,7 @@ ZOOM = "zoom"  # wheel to zoom, shift-drag to pan, double-click to return to the
 FOCUS = "focus"  # hovering a run in the legend (or its line) brings it forward
 ARROWS = "arrows_for"  # whose arrows the map draws: nobody, everybody, or one run
 NO_ARROWS, ALL_ARROWS = "none", "all runs"
-ARROW_COLOURS = {GRADIENT: "#111111", MOMENTUM: "#7B2CBF", STEP: None}  # None: the run's
+ARROW_COLOURS = {GRADIENT: "#111111", STEP: None, MOMENTUM: "#7B2CBF"}  # None: the run's
 
 
 def true_scales(surface: surfaces.Surface) -> tuple[alt.Scale, alt.Scale]:
@@ -316,6 +316,7 @@ def parameter_vs_step(paths: pd.DataFrame, surface: surfaces.Surface, runs: RunS
             # the function's window: a run that leaves it is cut at the edge, not rescaling all
             y=alt.Y(f"{name}:Q", title=name, scale=alt.Scale(domain=[low, high], nice=False)),
             color=run_colour(runs),
+            strokeDash=run_dash(runs, legend=False),
             tooltip=["run:N", "step:Q", alt.Tooltip(f"{name}:Q", format=".4g")],
         )
         .properties(height=HEIGHT * 0.75, width="container")

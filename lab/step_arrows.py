@@ -48,7 +48,7 @@ def arrows(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
         field = optimizers.velocity(r.config.optimizer)
         if field in traj.state:
             vectors[MOMENTUM] = -eta * traj.state[field][steps - 1]
-        with np.errstate(invalid="ignore", over="ignore"):
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             longest = np.max([np.hypot(*v.T) for v in vectors.values()], axis=0)
             scale = np.where(longest > 0, target / longest, 1.0)
         tail = traj.params[steps - 1]

@@ -245,7 +245,7 @@ def _runs() -> tuple[ex.RunConfig, ...]:
     configs = []
     ids = state.run_ids()
     for position, run_id in enumerate(ids):
-        title = f"{position + 1}. {optimizers.title(state.optimizer_of(run_id))}"
+        title = f"{position + 1}. {run_title(run_id)}"
         with st.expander(title, expanded=len(ids) <= 2 or position == len(ids) - 1):
             configs.append(_run(run_id))
             left, right = st.columns(2)
@@ -274,6 +274,25 @@ def _runs() -> tuple[ex.RunConfig, ...]:
         type="primary",
     )
     return tuple(configs)
+
+
+def run_title(run_id: int) -> str:
+    """The run's name and what sets it apart: ``RMSProp · lr 0.01 · momentum 0.9 · centered``.
+
+    Read from the widgets' state before they are drawn (an expander's title comes first).
+    """
+    name = state.optimizer_of(run_id)
+    defaults = optimizers.defaults(name)
+    parts = [optimizers.title(name)]
+    for spec in optimizers.hyperparams(name):
+        value = st.session_state.get(state.hyperparam(run_id, name, spec.name), defaults[spec.name])
+        if spec.name != "lr" and value == defaults[spec.name]:
+            continue
+        if isinstance(value, bool):
+            parts.append(spec.name if value else f"no {spec.name}")
+        else:
+            parts.append(f"{spec.name} {value:g}")
+    return " · ".join(parts)
 
 
 def _run(run_id: int) -> ex.RunConfig:
