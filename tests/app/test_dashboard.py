@@ -1,6 +1,7 @@
 """The dashboard driven headless with Streamlit's AppTest: every tab, every choice, bad links."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -113,7 +114,8 @@ def test_every_optimizer_can_be_chosen(name):
     assert_clean(at)
     assert not at.error
     assert qp(at, "run")[0].split(":")[0] == name
-    assert f"1. {optimizers.title(name)}" in [e.label for e in at.expander]
+    titles = [e.label for e in at.expander if e.label[:1].isdigit()]
+    assert titles[0] == f"1. {optimizers.title(name)} · lr {optimizers.defaults(name)['lr']:g}"
 
 
 def test_runs_can_be_added_duplicated_and_removed():
@@ -121,11 +123,11 @@ def test_runs_can_be_added_duplicated_and_removed():
     at.button(key="dup.3").click().run()  # duplicate Adam
     assert_clean(at)
     assert [e.label for e in at.expander if e.label[0].isdigit()] == [
-        "1. SGD",
-        "2. Momentum",
-        "3. RMSProp",
-        "4. Adam",
-        "5. Adam",
+        "1. SGD · lr 0.001",
+        "2. Momentum · lr 0.001",
+        "3. RMSProp · lr 0.01",
+        "4. Adam · lr 0.05",
+        "5. Adam · lr 0.05",
     ]
     assert qp(at, "run")[-2:] == ["adam:lr=0.05", "adam:lr=0.05"]
     at.button[-1].click().run()  # "Add an optimizer"
@@ -149,7 +151,8 @@ def test_an_invalid_combination_is_an_error_and_the_others_still_run():
 def test_a_diverging_run_is_flagged_and_still_drawn():
     at = app(run=["sgd:lr=0.01", "adam:lr=0.01"], tab="Summary")
     assert_clean(at)
-    assert len(at.warning) == 1 and "SGD lr=0.01** diverged at step" in at.warning[0].value
+    assert len(at.warning) == 1  # one box for every diverged run
+    assert re.match(r"Diverged: \*\*SGD lr=0.01\*\* at step \d+\.", at.warning[0].value)
     table = at.dataframe[0].value
     assert list(table["status"]) == ["diverged", "ok"]
     assert table["diverged at step"].iloc[0].isdigit()
@@ -247,3 +250,21 @@ def test_no_widget_values_produce_a_traceback(surface, optimizer, steps, lr_inde
 def _option(slider, index):
     options = [float(o) for o in slider.options]
     return options[index % len(options)]
+
+
+def test_run_titles_name_what_sets_repeats_apart():
+    at = app(run=["rmsprop:lr=0.01", "rmsprop:lr=0.01,momentum=0.9", "rmsprop:lr=0.01,centered=1"])
+    assert_clean(at)
+    assert [e.label for e in at.expander if e.label[:1].isdigit()] == [
+        "1. RMSProp · lr 0.01",
+        "2. RMSProp · lr 0.01 · momentum 0.9",
+        "3. RMSProp · lr 0.01 · centered",
+    ]
+
+
+def test_a_run_hidden_under_another_is_named_on_the_page():
+    at = app(lesson="slope_turns")
+    assert_clean(at)
+    (note,) = [c.value for c in at.caption if "runs under" in c.value]
+    assert note.startswith("**RMSProp lr=0.001 alpha=0.9 eps=1e-10 momentum=0.9** runs under")
+    assert "Adam lr=0.01 eps=1e-10 is dashed" in note

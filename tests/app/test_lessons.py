@@ -30,7 +30,8 @@ def test_every_lesson_link_renders_with_its_text(key):
     at = app(lesson=key)
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key=state.LESSON).value == key
-    assert any(lesson.title in box.value for box in at.info)
+    (box,) = lesson_boxes(at)
+    assert lesson.title in box.label and box.markdown[0].value == lesson.text
     assert len(at.get("vega_lite_chart")) >= 1
     assert qp(at, "lesson") == [key]
     assert qp(at, "tab") in ([], [lesson.view.title])
@@ -51,7 +52,7 @@ def test_picking_a_lesson_loads_it_and_touching_a_control_turns_it_to_custom():
         at.number_input(key=state.surface_param("ravine", "kappa")).value == 25
     )  # the values are kept
     assert qp(at, "lesson") == [] and qp(at, "steps") == ["61"]
-    assert not at.info and not at.exception
+    assert not lesson_boxes(at) and not at.exception
 
 
 def test_a_lesson_link_can_hide_controls():
@@ -71,10 +72,15 @@ def test_the_whole_sidebar_can_be_hidden():
     at = app(lesson="saddle", hide="sidebar")
     assert not at.exception
     assert not at.sidebar.selectbox and not at.sidebar.number_input
-    assert any("saddle" in box.value.lower() for box in at.info)
+    assert any("saddle" in box.label.lower() for box in lesson_boxes(at))
 
 
 def test_an_unknown_lesson_is_a_warning():
     at = app(lesson="nope")
     assert any("unknown lesson" in w.value for w in at.warning)
     assert not at.exception
+
+
+def lesson_boxes(at):
+    """The folded lesson text above the tabs: an expander titled "Lesson: …"."""
+    return [e for e in at.main.expander if e.label.startswith("**Lesson:")]
