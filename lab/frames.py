@@ -20,6 +20,8 @@ MAX_POINTS = 400  # per run and series
 PICTURE = 256  # heatmap pixels per side (one image)
 PICK_GRID = 32  # clickable cells per side, also the tooltip resolution
 EARLY_STEPS = 60
+GAIN_TINY = 0.01  # |g| under this share of its local median (GAIN_NEAR steps): −Δθ/g is noise
+GAIN_NEAR = 21
 
 
 def sample_steps(last: int, max_points: int = MAX_POINTS) -> np.ndarray:
@@ -96,7 +98,8 @@ def losses(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
 
 def learning_rates(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
     """Per-parameter effective learning rate and realised gain −Δθ/g, with the scheduled base
-    rate: columns run, step (1-based), parameter, lr_eff, gain, lr."""
+    rate: columns run, step (1-based), parameter, lr_eff, gain, lr (gain as in
+    :func:`realised_gain`)."""
     frames = []
     for r in results:
         if not r.ok:
@@ -105,7 +108,7 @@ def learning_rates(results: list[RunResult], surface: surfaces.Surface) -> pd.Da
         last = _last_row(r)
         rows = sample_steps(last)[1:] - 1 if last > 0 else np.array([], dtype=int)
         base = np.broadcast_to(traj.lr.reshape(traj.steps, -1)[:, 0], (traj.steps,))
-        gain = traj.realized_gain
+        gain = realised_gain(traj.realized_gain, traj.grads)
         for i, name in enumerate(surface.axis_names):
             frames.append(
                 pd.DataFrame(
@@ -120,6 +123,22 @@ def learning_rates(results: list[RunResult], surface: surfaces.Surface) -> pd.Da
                 )
             )
     return _concat(frames, ["run", "step", "parameter", "lr_eff", "gain", "lr"])
+
+
+def realised_gain(gain: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    """−Δθ/g per step and parameter, NaN where it is not finite or where |g| is under
+    ``GAIN_TINY`` of its median over the ``GAIN_NEAR`` steps around it: as g crosses zero the
+    ratio spikes to any size and says nothing about the step.
+
+    >>> realised_gain(np.array([[1.0], [50.0], [np.inf]]), np.array([[1.0], [1e-3], [1.0]]))
+    array([[ 1.],
+           [nan],
+           [nan]])
+    """
+    size = pd.DataFrame(np.abs(grads)).rolling(GAIN_NEAR, center=True, min_periods=1).median()
+    with np.errstate(invalid="ignore"):
+        tiny = np.abs(grads) < GAIN_TINY * size.to_numpy()
+    return np.where(np.isfinite(gain) & ~tiny, gain, np.nan)
 
 
 def summary(results: list[RunResult], surface: surfaces.Surface, tolerance: float) -> pd.DataFrame:
