@@ -198,3 +198,40 @@ def test_legends_show_the_longest_lesson_label_whole():
             if isinstance(n.get("legend"), dict) and n.get("field") == "run"
         ]
         assert limits and min(limits) >= needed, (longest, limits)
+
+
+def test_the_summary_csv_has_numbers_in_number_columns_and_words_in_status_and_note():
+    import io
+
+    exp = ex.Experiment(
+        runs=(ex.run_config("sgd", lr=0.01), ex.run_config("adam", lr=0.01)), steps=300
+    )
+    results = simulate(exp)
+    summary = frames.summary(results, exp.objective(), 1e-3)
+    back = pd.read_csv(io.StringIO(summary.to_csv(index=False)))
+    reach = "steps to f − f_min < 0.001"
+    for column in ("final loss", "final f − f_min", "distance to nearest minimum", reach,
+                   "diverged at step", "final x", "final y"):  # fmt: skip
+        assert back[column].dtype.kind in "fi", (column, back[column].dtype)
+    assert back["status"].tolist() == ["diverged", "ok"]
+    step = results[0].trajectory.diverged_at
+    assert back["diverged at step"].iloc[0] == step and np.isnan(back["diverged at step"].iloc[1])
+    assert f"diverged at step {step}" in back["note"].iloc[0]
+    assert "never reached" in back["note"].iloc[0]
+    for text in ("—", "never", "not reached", "diverged"):
+        numbers = back.drop(columns=["run", "optimizer", "status", "note"])
+        assert not numbers.astype(str).isin([text]).any().any()
+
+
+def test_the_summary_without_a_known_minimum_says_why_numbers_are_empty():
+    exp = ex.Experiment(surface="saddle", steps=50)
+    summary = frames.summary(simulate(exp), exp.objective(), 1e-3)
+    assert summary["final f − f_min"].isna().all()
+    assert summary["steps to f − f_min < 0.001"].isna().all()
+    assert summary["note"].str.contains("no known minimum").all()
+
+
+def test_summary_numbers_share_one_format():
+    texts = [frames.number_text(v) for v in (4.421e-8, 4.071e-6, 2.5e-4, 0.5, 12.0, 3e5)]
+    assert texts == ["4.421e-8", "4.071e-6", "2.5e-4", "0.5", "12", "3e5"]
+    assert all("e+" not in t and "e-0" not in t for t in texts)
