@@ -17,8 +17,69 @@ import surfaces
 from .run_style import RunStyle
 
 HEIGHT = 560
-LOG_AXIS = alt.Axis(format="~e")  # 1e-8 … 1e+2: one label style along a log axis
 FONT = 15
+
+
+def power_label(value: str = "datum.value") -> str:
+    """A Vega expression labelling a power of ten of ``value`` (a positive number) the way people
+    read it: 0.001 … 1000 as plain numbers, 1e-8 and 1e5 beyond; '' for any other tick."""
+    p = f"log({value}) / LN10"
+    return (
+        f"abs({p} - round({p})) > 1e-6 ? '' : "
+        f"abs(round({p})) <= 3 ? format({value}, '~g') : '1e' + round({p})"
+    )
+
+
+# Log axes are labelled at powers of ten only (the other ticks keep their grid lines)
+LOG_AXIS = alt.Axis(labelExpr=power_label())
+# A symlog axis: 0 and ±10^k, each labelled as on a log axis
+SYMLOG_LABELS = (
+    "datum.value == 0 ? '0' : (datum.value < 0 ? '−' : '') + ("
+    + power_label("abs(datum.value)")
+    + ")"
+)
+
+
+def log_axis(values: pd.Series | np.ndarray) -> alt.Axis:
+    """:data:`LOG_AXIS`, or plain 2-digit labels where the values span fewer than two powers of
+    ten (labels at powers of ten only would leave one label or none)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if len(v) and np.floor(np.log10(v.max())) - np.ceil(np.log10(v.min())) < 1:
+        return alt.Axis(format=".2~g")
+    return LOG_AXIS
+
+
+def symlog_ticks(values: pd.Series | np.ndarray, most: int = 9) -> list[float]:
+    """Even ticks for a symlog axis (constant 1) over ``values``: 0 and ±10^k (k >= 0) inside
+    the values' range, every decade or every n-th one so that at most ``most`` are drawn.
+
+    >>> symlog_ticks([-400.0, 50.0])
+    [-100.0, -10.0, -1.0, 0.0, 1.0, 10.0]
+    >>> symlog_ticks([0.0, 3e9])
+    [0.0, 1.0, 100.0, 10000.0, 1000000.0, 100000000.0]
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return [0.0]
+    low, high = min(float(v.min()), 0.0), max(float(v.max()), 0.0)
+    tops = [int(np.floor(np.log10(x) + 1e-9)) if x >= 1 else -1 for x in (-low, high)]
+    count = sum(t + 1 for t in tops)
+    every = max(1, int(np.ceil(count / max(most - 1, 1))))
+    below = [-(10.0**k) for k in range(0, tops[0] + 1, every)][::-1]
+    above = [10.0**k for k in range(0, tops[1] + 1, every)]
+    return [*below, 0.0, *above]
+
+
+def label_limit(labels: list[str] | tuple[str, ...]) -> int:
+    """Legend label width in pixels that shows the longest label whole (about 0.6 em a
+    character at the legend's font size), never below the default."""
+    longest = max((len(str(label)) for label in labels), default=0)
+    return max(LABEL_LIMIT, int(np.ceil(0.6 * (FONT - 1) * longest)) + 12)
+
+
+LABEL_LIMIT = 360
 
 
 _ALTAIR_GLOBALS = threading.Lock()  # Altair's data transformer and theme are process-wide
@@ -70,7 +131,7 @@ def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         .configure_legend(
             labelFontSize=FONT - 1,
             titleFontSize=FONT,
-            labelLimit=360,
+            labelLimit=LABEL_LIMIT,
             symbolSize=200,
         )
         .configure_title(fontSize=FONT + 2, anchor="start")
@@ -90,11 +151,13 @@ def beside_or_under() -> dict:
     return {"expr": f"containerSize()[0] < {NARROW} ? 'bottom' : 'right'"}
 
 
-def run_legend(orient: str = "right") -> alt.Legend | dict:
-    """The run legend: at the right, or (``"auto"``) :func:`beside_or_under`."""
+def run_legend(runs: RunStyle, orient: str = "right") -> alt.Legend | dict:
+    """The run legend, wide enough for the longest label: at the right, or (``"auto"``)
+    :func:`beside_or_under`."""
+    limit = label_limit(runs.labels)
     if orient == "auto":
-        return {"orient": beside_or_under(), "labelLimit": 440, "symbolStrokeWidth": 3}
-    return alt.Legend(orient=orient)
+        return {"orient": beside_or_under(), "labelLimit": limit, "symbolStrokeWidth": 3}
+    return alt.Legend(orient=orient, labelLimit=limit)
 
 
 def run_colour(runs: RunStyle, legend: bool = True, legend_at: str = "right") -> alt.Color:
@@ -102,7 +165,7 @@ def run_colour(runs: RunStyle, legend: bool = True, legend_at: str = "right") ->
         "run:N",
         scale=run_colours(runs),
         title="Run",
-        legend=run_legend(legend_at) if legend else None,
+        legend=run_legend(runs, legend_at) if legend else None,
     )
 
 
@@ -111,7 +174,7 @@ def run_dash(runs: RunStyle, legend: bool = True, legend_at: str = "right") -> a
         "run:N",
         scale=run_dashes(runs),
         title="Run",
-        legend=run_legend(legend_at) if legend else None,
+        legend=run_legend(runs, legend_at) if legend else None,
     )
 
 
@@ -121,12 +184,15 @@ def loss_chart(
     """f − f_min (or f) against step, log axis where defined; ✕ where a run diverged."""
     logged = surface.f_min is not None
     field, title = ("gap", "f − f_min") if logged else ("loss", "f")
+    # no minimum: f can fall without bound, symlog keeps the early differences visible; its
+    # ticks are 0 and ±10^k, evenly spaced on that scale
     y = alt.Y(
         f"{field}:Q",
         title=title,
-        # no minimum: f can fall without bound, symlog keeps the early differences visible
         scale=alt.Scale(type="log") if logged else alt.Scale(type="symlog"),
-        axis=alt.Axis(format="~e") if logged else alt.Axis(),
+        axis=log_axis(losses[field])
+        if logged
+        else alt.Axis(values=symlog_ticks(losses[field]), labelExpr=SYMLOG_LABELS),
     )
     base = alt.Chart(losses).encode(x=alt.X("step:Q", title="step"), y=y, color=run_colour(runs))
     line = base.mark_line(strokeWidth=2.6).encode(
@@ -156,7 +222,12 @@ def grad_norm_chart(losses: pd.DataFrame, runs: RunStyle) -> alt.Chart:
         .mark_line(strokeWidth=2.2)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y("grad_norm:Q", title="‖∇f‖", scale=alt.Scale(type="log"), axis=LOG_AXIS),
+            y=alt.Y(
+                "grad_norm:Q",
+                title="‖∇f‖",
+                scale=alt.Scale(type="log"),
+                axis=log_axis(data["grad_norm"]),
+            ),
             color=run_colour(runs),
             tooltip=["run:N", "step:Q", alt.Tooltip("grad_norm:Q", format=".4g")],
         )
@@ -178,7 +249,7 @@ def lr_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
                 "lr_eff:Q",
                 title="effective learning rate",
                 scale=alt.Scale(type="log"),
-                axis=LOG_AXIS,
+                axis=log_axis(data["lr_eff"]),
             ),
             color=colour,
             strokeDash=dash,
@@ -200,32 +271,78 @@ def lr_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
     return alt.layer(lines, base_lr).properties(height=HEIGHT * 0.75, width="container")
 
 
-def gain_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.Chart:
+GAIN_MEDIAN = 9  # plotted points in the rolling median of the realised gain
+GAIN_KEPT = (0.02, 0.98)  # the gain axis spans these quantiles of the finite values (and 0)
+# (and at most 3 interquartile ranges beyond the middle half)
+
+
+def gain_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
     """Realised gain −Δθ/g per parameter: > 0 moved downhill, < 0 momentum carried it uphill.
 
-    Where g passes near zero the ratio spikes, so the axis spans the central 96% of the values
-    (and 0) and clips the rest.
+    Where g passes near zero the ratio spikes (or is undefined: :func:`lab.frames.learning_rates`
+    leaves those steps out). The line is a rolling median over ``GAIN_MEDIAN`` plotted points,
+    each step a faint dot; the axis spans the central 96% of the finite values (and 0, and at
+    most 3 interquartile ranges beyond the middle half), and the subtitle says how many values
+    fall outside it. Non-finite values are dropped first, so the spec never holds NaN or
+    infinity.
     """
-    data = rates.dropna(subset=["gain"])
+    data = rates.assign(gain=rates["gain"].astype(float).replace([np.inf, -np.inf], np.nan))
+    data = data.dropna(subset=["gain"]).sort_values(["run", "parameter", "step"])
+    data["gain_median"] = (
+        data.groupby(["run", "parameter"], sort=False)["gain"]
+        .transform(lambda g: g.rolling(GAIN_MEDIAN, center=True, min_periods=1).median())
+        .astype(float)
+    )
+    subtitle = f"line: median of {GAIN_MEDIAN} neighbouring points; dots: each step"
     if len(data):
-        low, high = np.nanquantile(data["gain"], [0.02, 0.98])
+        low, high, q1, q3 = (float(q) for q in np.quantile(data["gain"], [*GAIN_KEPT, 0.25, 0.75]))
+        # few points: a quantile can still land on a spike, so also stay within 3 IQR of the
+        # middle half
+        low, high = max(low, q1 - 3 * (q3 - q1)), min(high, q3 + 3 * (q3 - q1))
         low, high = min(low, 0.0), max(high, 0.0)
         pad = 0.05 * (high - low or 1.0)
-        scale = alt.Scale(domain=[low - pad, high + pad], nice=False)
+        low, high = low - pad, high + pad
+        scale = alt.Scale(domain=[low, high], nice=False, zero=False)
+        outside = int((~data["gain"].between(low, high)).sum())
+        if outside:
+            subtitle += f"; {outside} of {len(data)} values lie beyond the axis and are not drawn"
     else:
         scale = alt.Scale()
-    return (
+    x = alt.X("step:Q", title="step")
+    tips = [
+        "run:N",
+        "parameter:N",
+        "step:Q",
+        alt.Tooltip("gain:Q", format=".4g", title="gain at this step"),
+        alt.Tooltip("gain_median:Q", format=".4g", title=f"median of {GAIN_MEDIAN} points"),
+    ]
+    dash = alt.StrokeDash("parameter:N", title="Parameter", legend=alt.Legend(orient="right"))
+    dots = (
         alt.Chart(data)
-        .mark_line(strokeWidth=2.0, clip=True)
+        .mark_circle(size=14, opacity=0.35, clip=True)
         .encode(
-            x=alt.X("step:Q", title="step"),
+            x=x,
             y=alt.Y("gain:Q", title="realised gain −Δθ / g", scale=scale),
-            color=run_colour(runs),
-            strokeDash=alt.StrokeDash("parameter:N", title="Parameter"),
-            detail="parameter:N",
-            tooltip=["run:N", "parameter:N", "step:Q", alt.Tooltip("gain:Q", format=".4g")],
+            color=run_colour(runs, legend=False),
+            tooltip=tips,
         )
-        .properties(height=HEIGHT * 0.6, width="container")
+    )
+    line = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.4, clip=True)
+        .encode(
+            x=x,
+            y=alt.Y("gain_median:Q", scale=scale),
+            color=run_colour(runs),
+            strokeDash=dash,
+            detail="parameter:N",
+            tooltip=tips,
+        )
+    )
+    return alt.layer(dots, line).properties(
+        height=HEIGHT * 0.6,
+        width="container",
+        title=alt.Title("Realised gain", subtitle=subtitle, subtitleFontSize=FONT - 2),
     )
 
 
@@ -239,7 +356,12 @@ def state_chart(states: pd.DataFrame, runs: RunStyle, title: str = "") -> alt.Ch
         .mark_line(strokeWidth=2.2)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y("magnitude:Q", title="|value|", scale=alt.Scale(type="log"), axis=LOG_AXIS),
+            y=alt.Y(
+                "magnitude:Q",
+                title="|value|",
+                scale=alt.Scale(type="log"),
+                axis=log_axis(data["magnitude"]),
+            ),
             color=run_colour(runs),
             strokeDash=alt.StrokeDash("quantity:N", title="Quantity"),
             detail="quantity:N",

@@ -20,6 +20,8 @@ MAX_POINTS = 400  # per run and series
 PICTURE = 256  # heatmap pixels per side (one image)
 PICK_GRID = 32  # clickable cells per side, also the tooltip resolution
 EARLY_STEPS = 60
+GAIN_TINY = 0.01  # |g| under this share of its local median (GAIN_NEAR steps): −Δθ/g is noise
+GAIN_NEAR = 21
 
 
 def sample_steps(last: int, max_points: int = MAX_POINTS) -> np.ndarray:
@@ -96,7 +98,8 @@ def losses(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
 
 def learning_rates(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
     """Per-parameter effective learning rate and realised gain −Δθ/g, with the scheduled base
-    rate: columns run, step (1-based), parameter, lr_eff, gain, lr."""
+    rate: columns run, step (1-based), parameter, lr_eff, gain, lr (gain as in
+    :func:`realised_gain`)."""
     frames = []
     for r in results:
         if not r.ok:
@@ -105,7 +108,7 @@ def learning_rates(results: list[RunResult], surface: surfaces.Surface) -> pd.Da
         last = _last_row(r)
         rows = sample_steps(last)[1:] - 1 if last > 0 else np.array([], dtype=int)
         base = np.broadcast_to(traj.lr.reshape(traj.steps, -1)[:, 0], (traj.steps,))
-        gain = traj.realized_gain
+        gain = realised_gain(traj.realized_gain, traj.grads)
         for i, name in enumerate(surface.axis_names):
             frames.append(
                 pd.DataFrame(
@@ -122,18 +125,55 @@ def learning_rates(results: list[RunResult], surface: surfaces.Surface) -> pd.Da
     return _concat(frames, ["run", "step", "parameter", "lr_eff", "gain", "lr"])
 
 
+def realised_gain(gain: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    """−Δθ/g per step and parameter, NaN where it is not finite or where |g| is under
+    ``GAIN_TINY`` of its median over the ``GAIN_NEAR`` steps around it: as g crosses zero the
+    ratio spikes to any size and says nothing about the step.
+
+    >>> realised_gain(np.array([[1.0], [50.0], [np.inf]]), np.array([[1.0], [1e-3], [1.0]]))
+    array([[ 1.],
+           [nan],
+           [nan]])
+    """
+    size = pd.DataFrame(np.abs(grads)).rolling(GAIN_NEAR, center=True, min_periods=1).median()
+    with np.errstate(invalid="ignore"):
+        tiny = np.abs(grads) < GAIN_TINY * size.to_numpy()
+    return np.where(np.isfinite(gain) & ~tiny, gain, np.nan)
+
+
 def summary(results: list[RunResult], surface: surfaces.Surface, tolerance: float) -> pd.DataFrame:
     """One row per run: final loss, gap, distance to the nearest known minimum, the first step
-    with f − f_min below ``tolerance``, and the step it diverged at."""
+    with f − f_min below ``tolerance``, and the step it diverged at.
+
+    Number columns hold numbers only (float, or nullable ``Int64`` for step counts), empty where
+    there is none; ``status`` (ok, diverged, error: …) and ``note`` say why a number is missing.
+    """
+    reach = f"steps to f − f_min < {tolerance:g}"
+    numbers = {
+        "final loss": "float64",
+        "final f − f_min": "float64",
+        "distance to nearest minimum": "float64",
+        reach: "Int64",
+        "diverged at step": "Int64",
+        **{f"final {name}": "float64" for name in surface.axis_names},
+    }
     rows = []
     for r in results:
-        row = {"run": r.label, "optimizer": r.config.optimizer}
+        row: dict[str, object] = {"run": r.label, "optimizer": r.config.optimizer}
         if not r.ok:
-            rows.append({**row, "status": f"error: {r.error}"})
+            rows.append({**row, "status": f"error: {r.error}", "note": "the run did not start"})
             continue
         traj = r.trajectory
         last = _last_row(r)
         final = traj.params[last]
+        reached = _first_below(surface, traj.loss, tolerance)
+        notes = []
+        if traj.diverged_at is not None:
+            notes.append(f"diverged at step {traj.diverged_at}: final values are its last step")
+        if surface.f_min is None:
+            notes.append("no known minimum: no gap, distance or steps to the tolerance")
+        elif reached is None:
+            notes.append(f"f − f_min < {tolerance:g} never reached")
         row |= {
             "status": "diverged" if traj.diverged_at is not None else "ok",
             "final loss": float(traj.loss[last]),
@@ -141,15 +181,38 @@ def summary(results: list[RunResult], surface: surfaces.Surface, tolerance: floa
             if surface.f_min is not None
             else np.nan,
             "distance to nearest minimum": _nearest(surface, final),
-            f"steps to f − f_min < {tolerance:g}": _or(
-                _first_below(surface, traj.loss, tolerance), "not reached"
-            ),
-            "diverged at step": _or(traj.diverged_at, "—"),
+            reach: reached,
+            "diverged at step": traj.diverged_at,
         }
         for i, name in enumerate(surface.axis_names):
             row[f"final {name}"] = float(final[i])
-        rows.append(row)
-    return pd.DataFrame(rows)
+        rows.append({**row, "note": "; ".join(notes)})
+    columns = ["run", "optimizer", "status", *numbers, "note"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.astype({**numbers, "note": object}).assign(note=table["note"].fillna(""))
+
+
+def number_text(value: object) -> str:
+    """A table number, one format everywhere: 4 significant digits, scientific below 1e-3 and
+    from 1e4 on (``4.421e-8``, never ``0.000004071``); whole numbers of steps as they are; empty
+    where there is none.
+
+    >>> [number_text(v) for v in (4.421e-8, 4.071e-6, 0.01234, 1.5, 1234.6, 12345.0, 0.0)]
+    ['4.421e-8', '4.071e-6', '0.01234', '1.5', '1235', '1.234e4', '0']
+    >>> number_text(float("nan")), number_text(None), number_text(7), number_text(-2.5e-9)
+    ('', '', '7', '-2.5e-9')
+    """
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    x = float(value)  # type: ignore[arg-type]
+    if not np.isfinite(x):
+        return "" if np.isnan(x) else ("∞" if x > 0 else "−∞")
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{x:.4g}"
+    mantissa, exponent = f"{x:.3e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
 
 def per_step(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
@@ -309,10 +372,6 @@ def _colour_value(surface: surfaces.Surface, f: np.ndarray) -> np.ndarray:
         return f
     with np.errstate(all="ignore"):
         return np.log10(np.maximum(gap(surface, f), 1e-12))
-
-
-def _or(value: int | None, text: str) -> str:
-    return text if value is None else str(value)
 
 
 def _nearest(surface: surfaces.Surface, point: np.ndarray) -> float:

@@ -2,7 +2,7 @@
 
 Runs keep their colour from :mod:`lab.run_style`; the caller applies
 :func:`lab.charts.styled` (fonts, legends) and :func:`lab.charts.to_spec`.
-Divergence is always drawn as such (a ✕, a flat orange cell), never as a huge loss.
+Divergence is always drawn as such (a ✕, a flat dark red cell), never as a huge loss.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 import optimizers
 import surfaces
 
-from .charts import FONT, run_colours
+from .charts import FONT, label_limit, run_colours
 from .run_style import PALETTE, RunStyle
 from .sweeps import METRICS, Metric, minimum_labels
 
@@ -25,6 +25,9 @@ DIVERGED = "#8B0000"  # dark red: far from the blues of the loss scale and from 
 NOT_REACHED = "#BDBDBD"
 BASIN_DIVERGED = "#2B2B2B"
 BASIN_NONE = "#E4E4E4"
+# How the text around the charts names their flat colours (one source: the constants above)
+COLOUR_NAMES = {DIVERGED: "dark red", NOT_REACHED: "grey", BASIN_DIVERGED: "near-black",
+                BASIN_NONE: "pale grey"}  # fmt: skip
 # A filled ✕ (Vega's "cross" is a plus), so that the legend shows the same symbol as the plot.
 X_SHAPE = "M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z"
 STAR = (
@@ -83,7 +86,12 @@ def lr_sensitivity_chart(
         "run:N",
         scale=run_colours(runs),
         title="Run",
-        legend=alt.Legend(orient="right", symbolOpacity=1, symbolType="circle"),
+        legend=alt.Legend(
+            orient="right",
+            symbolOpacity=1,
+            symbolType="circle",
+            labelLimit=label_limit(runs.labels),
+        ),
     )
     quiet = colour  # every layer encodes the same legend, so Vega-Lite merges them into one
     x = alt.X(
@@ -235,8 +243,8 @@ def hyper_map_chart(map_df: pd.DataFrame, metric: Metric = "final") -> alt.Layer
     """A heatmap over two hyperparameters, coloured by final loss (log) or steps to tolerance.
 
     Cells tile the plane between neighbouring grid values (midpoints, geometric on log axes);
-    diverged cells are a flat vermillion and cells that never reached the tolerance a flat grey,
-    each with its legend entry.
+    diverged cells are a flat dark red (``DIVERGED``) and cells that never reached the tolerance
+    a flat grey, each with its legend entry.
 
     Args:
         map_df: :func:`lab.sweeps.hyper_map` output (its ``attrs`` name the axes).
@@ -405,7 +413,13 @@ def basins_chart(basins_df: pd.DataFrame, surface: surfaces.Surface) -> alt.Laye
     domain = [*names, "none", "diverged"]
     palette = [MINIMUM_COLOURS[i % len(MINIMUM_COLOURS)] for i in range(len(names))]
     colours = alt.Scale(domain=domain, range=[*palette, BASIN_NONE, BASIN_DIVERGED])
-    colour = alt.Color("label:N", scale=colours, title="Reaches", legend=alt.Legend(orient="right"))
+    # legend symbols are squares like the cells, fully opaque like the fastest ones
+    colour = alt.Color(
+        "label:N",
+        scale=colours,
+        title="Reaches",
+        legend=alt.Legend(orient="right", symbolType="square", symbolOpacity=1),
+    )
     data = basins_df.assign(
         x_lo=basins_df["x"] - dx / 2,
         x_hi=basins_df["x"] + dx / 2,
@@ -422,6 +436,10 @@ def basins_chart(basins_df: pd.DataFrame, surface: surfaces.Surface) -> alt.Laye
     ]
     reached = data[data["minimum"] >= 0]
     steps = reached["steps"].to_numpy(dtype=float)
+    # the fading legend is drawn in the colour of the largest basin (the cells' own colour,
+    # not Vega's default grey)
+    largest = int(reached["minimum"].mode().iloc[0]) if len(reached) else 0
+    fade_colour = palette[largest] if palette else BASIN_NONE
     top = float(np.nanmax(steps)) if len(steps) and np.isfinite(steps).any() else 1.0
     cells = (
         alt.Chart(reached)
@@ -436,7 +454,12 @@ def basins_chart(basins_df: pd.DataFrame, surface: surfaces.Surface) -> alt.Laye
                 "steps:Q",
                 scale=alt.Scale(type="symlog", domain=[0, max(top, 1.0)], range=[1.0, 0.3]),
                 title="steps to reach",
-                legend=alt.Legend(orient="right"),
+                legend=alt.Legend(
+                    orient="right",
+                    symbolType="square",
+                    symbolFillColor=fade_colour,
+                    symbolStrokeColor=fade_colour,
+                ),
             ),
             tooltip=tips,
         )

@@ -36,10 +36,13 @@ LOSS = View(
 LEARNING_RATE = View(
     "Effective learning rate",
     "**Effective learning rate**: the factor each parameter's step applies to its gradient (for "
-    "Adam-like methods, to the bias-corrected first moment m̂). One line style per parameter; "
-    "the dotted line is the learning rate η you set, with its schedule. Below: the **realised "
-    "gain −Δθ / g**, how far each parameter actually moved per unit of gradient (above 0 "
-    "downhill, below 0 carried uphill by momentum).",
+    "Adam-like methods, to the bias-corrected first moment m̂); where there are several "
+    "parameters, each has its own line style. The dotted line is the learning rate η you set, "
+    "with its schedule. Below: the **realised gain −Δθ / g**, how far each parameter actually "
+    "moved per unit of gradient (above 0 downhill, below 0 carried uphill by momentum). Its line "
+    "is a rolling median over each step's dot; steps where g is close to zero are left out (the "
+    "ratio means nothing there), and the chart's subtitle says how many values lie beyond its "
+    "axis.",
     figures.learning_rate_charts,
 )
 INSIDE_A_STEP = View("Inside a step", charts=figures.state_charts)

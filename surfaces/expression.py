@@ -65,6 +65,8 @@ MAX_DEPTH = 40  # nesting: brackets, and levels of the syntax tree (a long sum c
 MAX_BOUND = 1e9  # largest |low| or |high| of a plotting window
 MAX_SHOWN_NODES = 3000  # a gradient longer than this is not printed (it would not be read)
 DEFAULT_BOUNDS = (-5.0, 5.0)
+SEARCH = 10.0  # with no bounds given, critical points are looked for in [-SEARCH, SEARCH]
+LOG_DECADES = 2.5  # f >= 0 whose 5%..95% values span this many decades: a log colour scale
 VARIABLES = ("x", "y")
 CONSTANTS = {"pi": math.pi, "e": math.e}
 FUNCTIONS = {  # name: number of arguments
@@ -1039,8 +1041,101 @@ def _bounds(bounds: ArrayLike | None, dim: int) -> tuple[tuple[float, float], ..
     return tuple((float(lo), float(hi)) for lo, hi in arr)
 
 
+def _critical_points(jac: Program, box: tuple[tuple[float, float], ...]) -> tuple[Array, float]:
+    """Approximate points in ``box`` where the gradient vanishes, and the grid step used.
+
+    1-D: sign changes of f' between neighbouring samples of a fine grid (exact zeros skipped, so
+    a flat f gives none). 2-D: the centres of grid cells whose corners hold both signs of
+    ∂f/∂x and both signs of ∂f/∂y. Only where f and the gradient are finite.
+    """
+    dim = len(box)
+    n = 2001 if dim == 1 else 161
+    axes = [np.linspace(lo, hi, n) for lo, hi in box]
+    step = max((hi - lo) / (n - 1) for lo, hi in box)
+    points = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
+    f, *parts = _run(jac, points)
+    g = np.stack(parts, axis=-1)
+    ok = np.isfinite(f)[..., None] & np.isfinite(g)
+    sign = np.where(ok, np.sign(g), np.nan)  # NaN compares false: undefined is no sign
+    if dim == 1:
+        x, s = axes[0], sign[:, 0]
+        keep = np.isfinite(s) & (s != 0)
+        x, s = x[keep], s[keep]
+        change = np.flatnonzero(s[:-1] * s[1:] < 0)
+        return ((x[change] + x[change + 1]) / 2)[:, None], step
+    corners = np.stack([sign[:-1, :-1], sign[1:, :-1], sign[:-1, 1:], sign[1:, 1:]], axis=0)
+    both = np.all((corners >= 0).any(axis=0) & (corners <= 0).any(axis=0), axis=-1)
+    # along a steep valley both signs meet in many cells: keep those at a local minimum of |∇f|
+    norm = np.where(ok.all(axis=-1), np.linalg.norm(np.where(ok, g, 0.0), axis=-1), np.inf)
+    padded = np.pad(norm, 1, constant_values=np.inf)
+    neighbours = [
+        padded[1 + i : n + 1 + i, 1 + j : n + 1 + j] for i in (-1, 0, 1) for j in (-1, 0, 1)
+    ]
+    lowest = norm <= np.min(neighbours, axis=0)
+    at_low = np.stack([lowest[:-1, :-1], lowest[1:, :-1], lowest[:-1, 1:], lowest[1:, 1:]]).any(0)
+    centres = (points[:-1, :-1] + points[1:, 1:]) / 2
+    finite = norm[np.isfinite(norm)]
+    scale = float(np.median(finite)) if len(finite) else 1.0
+    found = _newton(jac, centres[both & at_low][:400], 2 * step, scale)
+    return found, step
+
+
+def _newton(jac: Program, x: Array, reach: float, scale: float) -> Array:
+    """Candidates polished by Newton's method on the gradient (finite-difference Hessian): the
+    ones that converge within ``reach`` of where they started, one per critical point."""
+    if not len(x):
+        return x
+
+    def grad(p: Array) -> Array:
+        return np.stack(_run(jac, p)[1:], axis=-1)
+
+    start = x
+    for _ in range(10):
+        g = grad(x)
+        e = 1e-6 * (1 + np.abs(x))
+        columns = [
+            (grad(x + e * np.eye(2)[i]) - grad(x - e * np.eye(2)[i])) / (2 * e[:, i : i + 1])
+            for i in range(2)
+        ]
+        hessian = np.stack(columns, axis=-1)
+        ok = np.isfinite(hessian).all(axis=(1, 2)) & (np.abs(np.linalg.det(hessian)) > 1e-300)
+        step = np.zeros_like(x)
+        step[ok] = np.linalg.solve(hessian[ok], g[ok][..., None])[..., 0]
+        x = x - np.where(np.isfinite(step), step, 0.0)
+    done = np.linalg.norm(grad(x), axis=-1) <= 1e-6 * (1 + scale)
+    done &= np.linalg.norm(x - start, axis=-1) <= reach * np.sqrt(2)
+    return np.unique(np.round(x[done], 6), axis=0)
+
+
+def _nice(value: float, step: float, up: bool) -> float:
+    return float((np.ceil if up else np.floor)(value / step - 1e-9 * (1 if up else -1)) * step)
+
+
+def _auto_bounds(jac: Program, dim: int) -> tuple[tuple[float, float], ...]:
+    """A window that shows the formula's structure: its critical points (found in
+    [-SEARCH, SEARCH] on every axis), padded by half their spread on each side (at least 1, and
+    a quarter of the widest spread); around a lone critical point, ±5; (-5, 5) where there is
+    none. Edges are rounded outward to a multiple of 0.5 and capped at ±SEARCH."""
+    critical, step = _critical_points(jac, ((-SEARCH, SEARCH),) * dim)
+    if not len(critical):
+        return (DEFAULT_BOUNDS,) * dim
+    low, high = critical.min(axis=0), critical.max(axis=0)
+    spread = high - low
+    if spread.max() <= 3 * step:  # one critical point (a 2-D one shows as a few grid cells)
+        centre = np.round((low + high) / 2 * 2) / 2
+        low, high, pad = centre, centre, np.full(dim, DEFAULT_BOUNDS[1])
+    else:
+        pad = np.full(dim, max(spread.max() / 4, 1.0))
+    window = []
+    for lo, hi in zip(low - pad, high + pad, strict=True):
+        lo, hi = max(_nice(lo, 0.5, up=False), -SEARCH), min(_nice(hi, 0.5, up=True), SEARCH)
+        window.append((lo, hi) if lo < hi else DEFAULT_BOUNDS)
+    return tuple(window)
+
+
 def _start(jac: Program, bounds: tuple[tuple[float, float], ...]) -> tuple[float, ...]:
-    """A start 60% along each axis, or the nearest such grid point where f and grad exist."""
+    """A start 60% along each axis, or the nearest such grid point where f and grad exist, on a
+    slope: at least 8% of the window from every critical point in it (not in a minimum)."""
     fractions = (0.6, 0.4, 0.7, 0.3, 0.8, 0.2, 0.9, 0.1)
     lo = np.array([b[0] for b in bounds])
     hi = np.array([b[1] for b in bounds])
@@ -1048,10 +1143,30 @@ def _start(jac: Program, bounds: tuple[tuple[float, float], ...]) -> tuple[float
     f, *parts = _run(jac, points)
     g = np.stack(parts, axis=-1)
     finite = np.isfinite(f) & np.all(np.isfinite(g), axis=-1)
-    for ok in (finite & np.any(g != 0, axis=-1), finite):
+    critical, _ = _critical_points(jac, bounds)
+    if len(critical):
+        gaps = (points[:, None, :] - critical[None, :, :]) / (hi - lo)
+        away = np.linalg.norm(gaps, axis=-1).min(axis=1) >= 0.08 - 1e-12
+    else:
+        away = np.ones(len(points), dtype=bool)
+    sloped = finite & np.any(g != 0, axis=-1)
+    for ok in (sloped & away, sloped, finite):
         if ok.any():
             return tuple(float(v) for v in points[int(np.argmax(ok))])
     return tuple(float(v) for v in points[0])
+
+
+def _spans_decades(value: Program, bounds: tuple[tuple[float, float], ...]) -> bool:
+    """Whether f >= 0 over the window and its values span ``LOG_DECADES`` or more (5% to 95%),
+    as a typed Rosenbrock does: its map then needs a log colour scale."""
+    axes = [np.linspace(lo, hi, 96 if len(bounds) == 2 else 2001) for lo, hi in bounds]
+    points = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(bounds))
+    (f,) = _run(value, points)
+    f = f[np.isfinite(f)]
+    if len(f) < 0.5 * len(points) or f.min() < 0 or np.mean(f == 0) > 0.05:
+        return False
+    low, high = np.quantile(f, [0.05, 0.95])
+    return bool(high > 0 and np.log10(high / max(low, 1e-12 * high)) >= LOG_DECADES)
 
 
 def from_expression(text: str, bounds: ArrayLike | None = None) -> Surface:
@@ -1065,13 +1180,17 @@ def from_expression(text: str, bounds: ArrayLike | None = None) -> Surface:
     Args:
         text: the formula, at most `MAX_LENGTH` characters, nested at most `MAX_DEPTH` deep.
         bounds: plotting window: one (low, high) pair for every axis, or one pair per axis;
-            finite, low < high, |values| <= `MAX_BOUND`. None gives (-5, 5) on every axis.
+            finite, low < high, |values| <= `MAX_BOUND`; kept exactly as given. None: a window
+            that shows the formula's structure, around its critical points (see `_auto_bounds`;
+            (-5, 5) on every axis where f has none, or a single one at 0).
 
     Returns:
         A Surface named "formula" whose `params` are {"text": canonical text, "bounds": ...}, so
         formulas differing only in spacing, `^` versus `**` or redundant parentheses are equal.
         It has no known minima (`f_min` is None); `f` and `grad` never warn and return NaN
-        where f is undefined (see `check_domain`).
+        where f is undefined (see `check_domain`). Its start lies on a slope, away from the
+        critical points in the window; `log_scale` is set where f >= 0 over the window spans
+        several decades.
 
     Raises:
         FormulaError (a ValueError): text outside the grammar; the message names the problem
@@ -1092,10 +1211,14 @@ def from_expression(text: str, bounds: ArrayLike | None = None) -> Surface:
     """
     try:
         parsed = _parse(text)
-        window = _bounds(bounds, parsed.dim)
+        given = _bounds(bounds, parsed.dim) if bounds is not None else None
         derivatives = [_derivative(parsed.tree, i) for i in range(parsed.dim)]
         value = _compile([parsed.tree], parsed.dim)
         jac = _compile([parsed.tree, *derivatives], parsed.dim)
+        with np.errstate(all="ignore"):  # probing f over the window never warns
+            window = given if given is not None else _auto_bounds(jac, parsed.dim)
+            start = _start(jac, window)
+            log_scale = parsed.dim == 2 and _spans_decades(value, window)  # a map's colours
         formula = _lhs(parsed.dim) + _latex(parsed.tree)
     except RecursionError:
         raise FormulaError("the formula is nested too deeply") from None
@@ -1106,9 +1229,10 @@ def from_expression(text: str, bounds: ArrayLike | None = None) -> Surface:
         fun=partial(_value, value),
         jac=partial(_gradient, jac),
         bounds=window,
-        start=_start(jac, window),
+        start=start,
         global_minima=np.empty((0, parsed.dim)),
         f_min=None,
+        log_scale=log_scale,
         formula=formula,
         lesson="Your own formula: its minima are not known in advance, so a minimum marked on "
         "the map is only the lowest point of the map's grid.",

@@ -111,14 +111,23 @@ def _formula() -> ex.Params:
         help="Numbers, x and y, + − * / ** (or ^), parentheses, sin cos tan exp "
         "log sqrt abs tanh sinh cosh arctan, min(a, b), max(a, b), pi, e.",
     )
-    two_d = "y" in text  # no whitelisted function name contains a y
-    labels = ("x from", "x to", "y from", "y to")[: 4 if two_d else 2]
-    box = []
-    for i, (col, label) in enumerate(zip(st.columns(4), labels, strict=False)):
-        state.init(state.window(i), -5.0 if i % 2 == 0 else 5.0)
-        box.append(col.number_input(label, key=state.window(i), step=1.0, format="%g"))
+    state.init(state.OWN_WINDOW, False)
+    own = st.checkbox(
+        "Set the window myself",
+        key=state.OWN_WINDOW,
+        help="Otherwise the window is chosen around the formula's critical points.",
+    )
+    bounds = None
+    if own:
+        two_d = "y" in text  # no whitelisted function name contains a y
+        labels = ("x from", "x to", "y from", "y to")[: 4 if two_d else 2]
+        box = []
+        for i, (col, label) in enumerate(zip(st.columns(4), labels, strict=False)):
+            state.init(state.window(i), -5.0 if i % 2 == 0 else 5.0)
+            box.append(col.number_input(label, key=state.window(i), step=1.0, format="%g"))
+        bounds = [tuple(box[i : i + 2]) for i in range(0, len(box), 2)]
     try:
-        params = codecs.formula_params(text, [tuple(box[i : i + 2]) for i in range(0, len(box), 2)])
+        params = codecs.formula_params(text, bounds)
     except ValueError as err:
         st.error(text_plain(str(err)), icon=":material/block:")
         params = st.session_state.get(state.FORMULA_OK) or codecs.formula_params(
@@ -128,6 +137,11 @@ def _formula() -> ex.Params:
     else:
         st.session_state[state.FORMULA_OK] = params
     objective = ex.build_surface(ex.FORMULA, params)
+    if not own:
+        for i, value in enumerate(v for pair in objective.bounds for v in pair):
+            st.session_state[state.window(i)] = float(value)  # ticking the box starts from it
+        window = " × ".join(f"[{lo:g}, {hi:g}]" for lo, hi in objective.bounds)
+        st.caption(f"Window {window}, around the formula's critical points.")
     st.latex(objective.formula)
     for line in surfaces.gradient_latex(objective):
         st.latex(line)

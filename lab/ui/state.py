@@ -25,6 +25,7 @@ from optimizers import schedules
 
 SURFACE = "surface"
 FORMULA = "formula"  # the text box of a typed formula
+OWN_WINDOW = "own_window"  # the user sets the formula's window (else it is chosen for them)
 FORMULA_OK = "formula_ok"  # the last formula that was accepted (shown while the box has an error)
 STEPS, NOISE, SEED, TOLERANCE = "steps", "noise", "seed", "tolerance"
 SCHEDULE = "schedule"
@@ -117,6 +118,7 @@ def load(exp: ex.Experiment) -> None:
             state[surface_param(exp.surface, name)] = value
     if exp.surface == ex.FORMULA:
         state[FORMULA] = objective.params["text"]
+        state[OWN_WINDOW] = True  # a link or an upload carries the exact window
         for i, value in enumerate(v for pair in objective.params["bounds"] for v in pair):
             state[window(i)] = float(value)
     set_start(exp, exp.start_point())

@@ -19,6 +19,18 @@ from lab import experiment as ex
 from . import sidebar, state
 from .arrow import arrow_datasets
 
+MAP_TEXT = (
+    "**Map of two hyperparameters**: one optimizer over a grid of learning rate × a second "
+    "hyperparameter, coloured by the measure; diverged cells are "
+    f"{sweep_charts.COLOUR_NAMES[sweep_charts.DIVERGED]}, cells that never reached the tolerance "
+    f"{sweep_charts.COLOUR_NAMES[sweep_charts.NOT_REACHED]}."
+)
+BASINS_TEXT = (
+    "**Basins of attraction**: from every start on a grid, which minimum the optimizer "
+    "reaches (one colour per minimum, fainter: more steps), or whether it got stuck "
+    f"({sweep_charts.COLOUR_NAMES[sweep_charts.BASIN_NONE]}) or diverged "
+    f"({sweep_charts.COLOUR_NAMES[sweep_charts.BASIN_DIVERGED]})."
+)
 METRIC_NAMES = {"final": "final f − f_min", "steps_to_tol": "steps to the tolerance"}
 LR_CHOICES = sorted({*sidebar.log_grid(optimizers.hyperparams("sgd")[0]), 1e-6})
 
@@ -135,11 +147,8 @@ def render(exp: ex.Experiment) -> None:
     )
 
     st.divider()
-    st.markdown(
-        "**Map of two hyperparameters**: one optimizer over a grid of learning rate × a second "
-        "hyperparameter, coloured by the measure; diverged cells are orange."
-    )
-    cols = st.columns(3)
+    st.markdown(MAP_TEXT)
+    cols = st.columns([3, 2, 2])  # the optimizer's whole label fits at 1280 px
     index = cols[0].selectbox(
         "Optimizer", range(len(exp.runs)), format_func=labels.__getitem__, key=state.MAP_RUN
     )
@@ -168,11 +177,8 @@ def render(exp: ex.Experiment) -> None:
     if exp.objective().dim != 2:
         return
     st.divider()
-    st.markdown(
-        "**Basins of attraction**: from every start on a grid, which minimum the optimizer "
-        "reaches (lighter: more steps), or whether it got stuck or diverged."
-    )
-    cols = st.columns(2)
+    st.markdown(BASINS_TEXT)
+    cols = st.columns([3, 2])
     index = cols[0].selectbox(
         "Optimizer ", range(len(exp.runs)), format_func=labels.__getitem__, key=state.BASIN_RUN
     )

@@ -125,12 +125,11 @@ def _move_start(exp: ex.Experiment) -> None:
 
 def _summary_table(exp: ex.Experiment, data: dict) -> None:
     summary = data["summary"]
-    numbers = {
-        column: st.column_config.NumberColumn(format="%.4g")
-        for column in summary.columns
-        if summary[column].dtype.kind == "f"
-    }
-    st.dataframe(summary, hide_index=True, width="stretch", column_config=numbers)
+    # one number format in every cell (the browser's %g would write 0.000004071 next to
+    # 4.421e-8); the CSV keeps the full numbers, empty where there is none
+    numbers = [c for c in summary.columns if summary[c].dtype.kind in "fiu"]
+    shown = summary.style.format(frames.number_text, subset=numbers)
+    st.dataframe(shown, hide_index=True, width="stretch")
     downloads = (
         ("Every step (CSV)", lambda: per_step_csv(exp), "steps.csv", "text/csv"),
         ("Summary (CSV)", summary.to_csv(index=False), "summary.csv", "text/csv"),

@@ -155,7 +155,7 @@ def test_a_diverging_run_is_flagged_and_still_drawn():
     assert re.match(r"Diverged: \*\*SGD lr=0.01\*\* at step \d+\.", at.warning[0].value)
     table = at.dataframe[0].value
     assert list(table["status"]) == ["diverged", "ok"]
-    assert table["diverged at step"].iloc[0].isdigit()
+    assert table["diverged at step"].iloc[0] > 0  # a number, not text
 
 
 def test_a_shared_link_reopens_the_same_view():

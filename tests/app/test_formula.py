@@ -24,8 +24,9 @@ def test_a_student_races_optimizers_on_their_own_rosenbrock():
     at = app()
     at.selectbox(key=state.SURFACE).set_value("formula").run()
     at.text_input(key=state.FORMULA).set_value("(1 - x)**2 + 100*(y - x**2)**2").run()
+    at.checkbox(key=state.OWN_WINDOW).check().run()
     for i, value in enumerate((-2.0, 2.0, -1.0, 3.0)):
-        at.number_input(key=f"fbox.{i}").set_value(value)
+        at.number_input(key=state.window(i)).set_value(value)
     at.run()
     assert not at.exception and not at.error
     assert at.query_params["expr"] == "(1-x)^2+100*(y-x^2)^2"
@@ -42,6 +43,18 @@ def test_a_student_races_optimizers_on_their_own_rosenbrock():
         optimizers.run(opt, surfaces.get("rosenbrock"), start, 100).params,
         rtol=1e-10,
     )
+
+
+def test_a_typed_formula_opens_on_a_window_around_its_critical_points():
+    at = app()
+    at.selectbox(key=state.SURFACE).set_value("formula").run()
+    at.text_input(key=state.FORMULA).set_value("x**4 - 3*x**2 + x").run()
+    assert not at.exception and not at.error
+    assert at.query_params["box"] == "-2.5,2.5"  # both wells, not (-5, 5) where they are flat
+    assert not at.checkbox(key=state.OWN_WINDOW).value
+    assert any("around the formula's critical points" in c.value for c in at.sidebar.caption)
+    at.checkbox(key=state.OWN_WINDOW).check().run()  # the boxes start from the chosen window
+    assert [at.number_input(key=state.window(i)).value for i in (0, 1)] == [-2.5, 2.5]
 
 
 def test_a_one_dimensional_formula():

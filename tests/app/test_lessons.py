@@ -44,7 +44,10 @@ def test_picking_a_lesson_loads_it_and_touching_a_control_turns_it_to_custom():
     at.selectbox(key=state.LESSON).set_value("ravine_zigzag").run()
     assert at.selectbox(key=state.SURFACE).value == "ravine"
     assert at.number_input(key=state.surface_param("ravine", "kappa")).value == 25
-    assert [e.label for e in at.expander if e.label[0].isdigit()] == ["1. SGD", "2. Momentum"]
+    assert [e.label for e in at.expander if e.label[0].isdigit()] == [
+        "1. SGD · lr 0.075",
+        "2. Momentum · lr 0.02 · momentum 0.8",
+    ]
     assert qp(at, "lesson") == ["ravine_zigzag"]
     at.number_input(key=state.STEPS).set_value(61).run()
     assert at.selectbox(key=state.LESSON).value == state.NO_LESSON

@@ -68,11 +68,13 @@ def test_each_line_computes_the_recorded_value(config):
 
 
 # LaTeX commands a row of numbers may hold: layout and operators, never a quantity's symbol
-LAYOUT = {"frac", "sqrt", "cdot", "times", "left", "right", "max", "operatorname", "infty"}
+LAYOUT = {"frac", "sqrt", "cdot", "times", "left", "right", "max", "operatorname", "infty", "small"}
 
 
 def _assert_numbers_rows_have_only_numbers(latex, lines):
     body = latex.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}")
+    # a long line continues on rows starting with CONTINUE: read it as one line again
+    body = body.replace(r" \\ " + equations.CONTINUE, " ")
     rows = [row for row in body.split(r" \\ ") if row.startswith("&= ")]  # numbers rows
     assert len(rows) == lines
     for numeric in rows:
