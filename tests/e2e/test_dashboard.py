@@ -177,7 +177,7 @@ def test_shared_link_reopens_its_view(page, app_url, wait_for_app, assert_no_exc
     expect_tab_selected(page, "Loss")
     expect(page.get_by_role("combobox", name="Test function")).to_have_value("2-D · Himmelblau")
     expect(page.get_by_label("Steps", exact=True)).to_have_value("200")
-    assert optimizer_titles(page) == ["1. Adam", "2. SGD"]
+    assert optimizer_titles(page) == ["1. Adam · lr 0.05", "2. SGD · lr 0.01"]
     expect(warnings(page)).to_have_count(0)
     assert query(page)["run"] == ["adam:lr=0.05", "sgd:lr=0.01"]
     assert_charts_drawn(page, CHARTS_PER_TAB["Loss"])
@@ -202,7 +202,7 @@ def test_hostile_link_falls_back_with_warnings(
     expect(page.get_by_label("Steps", exact=True)).to_have_value("500")
     expect_tab_selected(page, "Trajectories")
     assert_charts_drawn(page, CHARTS_PER_TAB["Trajectories"])
-    assert optimizer_titles(page) == ["1. Adam"]
+    assert optimizer_titles(page) == ["1. Adam · lr 0.001"]
     full_screenshot(page, screenshot, "hostile_link")
 
 
@@ -224,7 +224,7 @@ def test_add_an_optimizer(page, app_url, wait_for_app, assert_no_exception, scre
     runs = query(page)["run"]
 
     page.get_by_role("button", name="Add an optimizer").click()
-    new_title = f"{len(before) + 1}. Adam"
+    new_title = f"{len(before) + 1}. Adam · lr 0.01"
     sidebar = page.locator('[data-testid="stSidebar"]')
     expect(sidebar.locator("summary").filter(has_text=new_title)).to_be_visible()
     wait_for_app(page)
