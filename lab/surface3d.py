@@ -25,10 +25,10 @@ import surfaces
 from . import frames, raster
 from .run_style import DASHES, RunStyle
 
-GRID = 72  # surface samples per side
+GRID = 80  # surface samples per side
 MAX_FRAMES = 120  # playback frames (steps shown), at most; paths are drawn at these steps
 CLIP_QUANTILES = (0.001, 0.99)  # heights outside these quantiles of the window are cut off
-LIFT = 0.02  # paths float this fraction of the height range above the surface
+LIFT = 0.04  # paths float this fraction of the height range above the surface
 HEIGHT = 620  # pixels: the scene and its play controls fit a 1280×720 projector
 FONT = 15
 FRAME_MS = 70  # playback speed: milliseconds per frame
@@ -87,9 +87,14 @@ def figure(
         gz = _height(surface, surface.f(np.stack(np.meshgrid(gx, gy), axis=-1)))
     low, high = _height_range(gz)
     lift = LIFT * (high - low)
+    drawn = np.clip(gz, low, high)
 
-    def height(f: np.ndarray) -> np.ndarray:
-        return np.clip(_height(surface, np.asarray(f, dtype=float)), low, high) + lift
+    def height(f: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Where a point is drawn: at its height, but never under the drawn surface (between
+        grid points the picture is interpolated, and a narrow valley's floor is drawn higher
+        than it is), plus the lift."""
+        z = np.clip(_height(surface, np.asarray(f, dtype=float)), low, high)
+        return np.fmax(z, _bilinear(gx, gy, drawn, x, y)) + lift
 
     shown = _frame_steps(paths, max_frames)
     lines = []
@@ -102,7 +107,7 @@ def figure(
     cut = np.isfinite(gz) & (gz > high)
     z_title = f"{title} (cut off above {high:.3g})" if cut.any() else title
     data = [
-        _surface(gx, gy, np.clip(gz, low, high), (low, high), title, surface),
+        _surface(gx, gy, drawn, (low, high), title, surface),
         *(line.trace() for line in lines),
         *(line.head(line.steps[-1]) for line in lines),
         *_markers(surface, start, height),
@@ -130,7 +135,8 @@ def values(array: Any) -> np.ndarray:
     """The numbers of a spec's array (a typed-array dict or a list), as floats."""
     if isinstance(array, dict):
         raw = np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
-        return raw.reshape(array.get("shape", raw.shape)).astype(float)
+        shape = [int(n) for n in array.get("shape", str(len(raw))).split(",")]
+        return raw.reshape(shape).astype(float)
     return np.asarray(array, dtype=float)
 
 
@@ -152,6 +158,26 @@ def _height(surface: surfaces.Surface, f: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         z = frames._colour_value(surface, np.asarray(f, dtype=float))
     return np.where(np.isfinite(z), z, np.nan)
+
+
+def _bilinear(gx, gy, gz, x, y) -> np.ndarray:
+    """The grid's heights gz (rows: gy, columns: gx) interpolated at points (x, y): NaN
+    outside the grid or where a corner is NaN."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    with np.errstate(invalid="ignore"):
+        fx = np.interp(x, gx, np.arange(len(gx)), left=np.nan, right=np.nan)
+        fy = np.interp(y, gy, np.arange(len(gy)), left=np.nan, right=np.nan)
+    ok = np.isfinite(fx) & np.isfinite(fy)
+    i = np.clip(np.where(ok, fy, 0).astype(int), 0, len(gy) - 2)
+    j = np.clip(np.where(ok, fx, 0).astype(int), 0, len(gx) - 2)
+    ty, tx = np.where(ok, fy, 0) - i, np.where(ok, fx, 0) - j
+    z = (
+        gz[i, j] * (1 - tx) * (1 - ty)
+        + gz[i, j + 1] * tx * (1 - ty)
+        + gz[i + 1, j] * (1 - tx) * ty
+        + gz[i + 1, j + 1] * tx * ty
+    )
+    return np.where(ok, z, np.nan)
 
 
 def _height_range(z: np.ndarray) -> tuple[float, float]:
@@ -189,7 +215,7 @@ class _Line:
         loss = rows["loss"].to_numpy(dtype=float)[keep]
         with np.errstate(invalid="ignore"):
             ok = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1) & np.isfinite(loss)
-        z = np.where(ok, height(np.where(ok, loss, 0.0)), np.nan)
+        z = np.where(ok, height(np.where(ok, loss, 0.0), x, y), np.nan)
         return cls(label, colour, dash, steps, loss, *(np.where(ok, v, np.nan) for v in (x, y, z)))
 
     def upto(self, step: int) -> int:
@@ -273,14 +299,14 @@ def _markers(surface: surfaces.Surface, start, height) -> list[Spec]:
     minima = minima[inside & (minima[:, 1] >= y0) & (minima[:, 1] <= y1)]
     groups = [
         ("start", np.array([start], dtype=float), "circle-open", START_COLOUR, 12),
-        ("known minimum", minima, "diamond", MINIMUM_COLOUR, 7),
+        ("known minimum", minima, "diamond", MINIMUM_COLOUR, 10),
     ]
     traces = []
     for name, points, symbol, colour, size in groups:
         if not len(points):
             continue
         with np.errstate(all="ignore"):
-            z = height(surface.f(points))
+            z = height(surface.f(points), points[:, 0], points[:, 1])
         traces.append(
             {
                 "type": "scatter3d",
@@ -309,8 +335,9 @@ def _scene(surface: surfaces.Surface, z_limits: tuple[float, float], z_title: st
         "zaxis": _axis(z_title, z_limits),
         # x and y at one scale, as on the 2-D map; the height squashed to a readable relief
         "aspectmode": "manual",
-        "aspectratio": {"x": (x1 - x0) / span, "y": (y1 - y0) / span, "z": 0.6},
-        "camera": {"eye": {"x": -1.25, "y": -1.6, "z": 1.0}},
+        "aspectratio": {"x": (x1 - x0) / span, "y": (y1 - y0) / span, "z": 0.5},
+        # from well above: a valley's near wall would hide the paths in it from a low camera
+        "camera": {"eye": {"x": -0.75, "y": -1.05, "z": 1.25}},
         "bgcolor": "rgba(0,0,0,0)",
     }
 
@@ -319,7 +346,7 @@ def _axis(title: str, limits: tuple[float, float]) -> Spec:
     return {
         "title": {"text": title, "font": {"size": FONT}},
         "range": [float(limits[0]), float(limits[1])],
-        "tickfont": {"size": 12},
+        "tickfont": {"size": 13},
         "showbackground": False,
         "gridcolor": "rgba(128,128,128,0.4)",
         "zerolinecolor": "rgba(128,128,128,0.6)",
