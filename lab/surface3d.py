@@ -375,7 +375,12 @@ def _frame_steps(paths: pd.DataFrame, max_frames: int) -> np.ndarray:
     if not len(paths):
         return np.array([], dtype=int)
     steps = np.unique(paths["step"].to_numpy(dtype=int))
-    return steps[frames.sample_steps(len(steps) - 1, max_frames)]
+    if len(steps) <= max_frames:
+        return steps
+    # like frames.sample_steps: the first steps one by one (half the frames at most), then even
+    early = min(frames.EARLY_STEPS, max_frames // 2)
+    rest = np.linspace(early, len(steps) - 1, max_frames - early).round().astype(int)
+    return steps[np.unique(np.concatenate([np.arange(early), rest]))]
 
 
 def _frame(step: int, lines: list[_Line], traces: list[int]) -> Spec:
