@@ -29,7 +29,7 @@ GRID = 80  # surface samples per side
 MAX_FRAMES = 120  # playback frames (steps shown), at most; paths are drawn at these steps
 CLIP_QUANTILES = (0.001, 0.99)  # heights outside these quantiles of the window are cut off
 LIFT = 0.04  # paths float this fraction of the height range above the surface
-HEIGHT = 620  # pixels: the scene and its play controls fit a 1280×720 projector
+HEIGHT = 580  # pixels: the scene and its play controls fit a 1280×720 projector
 FONT = 15
 FRAME_MS = 70  # playback speed: milliseconds per frame
 # RunStyle's dash patterns in Plotly's names (scatter3d lines take names, not patterns)
@@ -430,12 +430,12 @@ def _buttons() -> Spec:
 def _slider(steps: np.ndarray) -> Spec:
     return {
         "active": len(steps) - 1,  # the figure shows the end of the race, as the 2-D map does
-        "x": 0.2,
-        "len": 0.8,
+        "x": 0.24,  # right of the buttons, also on a 1280-pixel projector
+        "len": 0.76,
         "y": 0.0,
         "yanchor": "top",
         "pad": {"t": 10},
-        "currentvalue": {"prefix": "Playback: step ", "font": {"size": FONT}},
+        "currentvalue": {"prefix": "Playback: step ", "xanchor": "right", "font": {"size": FONT}},
         "font": {"size": 11},
         "steps": [
             {

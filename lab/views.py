@@ -28,11 +28,10 @@ class View:
 TRAJECTORIES = View("Trajectories", charts=figures.trajectory_charts)
 SURFACE_3D = View(
     "3-D",
-    "The function as a surface (its height is what the map colours: f, or log₁₀(f − f_min) "
-    "where f spans decades, cut off at the top 1 % so one wall does not flatten the rest), with "
-    "every run's path drawn just above it. **Drag** to rotate, **scroll** to zoom, "
-    "**double-click** to reset the view; **▶ Play** replays the race, every run together. "
-    "Paths are drawn at the playback's steps: the 2-D map under Trajectories has more of them.",
+    "The function as a surface: its height is what the map colours (f, or log₁₀(f − f_min) where "
+    "f spans decades; the top 1 % is cut off flat). **Drag** to rotate, **scroll** to zoom, "
+    "**double-click** to reset; **▶ Play** replays the race. Paths float just above the surface, "
+    "drawn at the playback's steps (the map has more).",
 )
 LOSS = View(
     "Loss",

@@ -102,6 +102,16 @@ def test_3d_tab_draws_and_plays(page, app_url, wait_for_app, assert_no_exception
     assert_no_exception(page)
     screenshot(page, "surface3d_paused")
 
+    # on a 1280×720 projector the scene and its Play control fit on the screen together
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.locator(PLOT).scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = page.locator(PLOT).bounding_box()
+    play = panel.locator(".updatemenu-button").filter(has_text="Play").bounding_box()
+    assert box is not None and play is not None
+    assert box["height"] <= 720 and play["y"] + play["height"] <= 720, (box, play)
+    screenshot(page, "surface3d_1280x720")
+
 
 def test_3d_tab_of_a_1d_function_explains_itself(page, app_url, wait_for_app, assert_no_exception):
     page.goto(app_url + "/?f=parabola&tab=3-D")
