@@ -26,6 +26,13 @@ class View:
 
 
 TRAJECTORIES = View("Trajectories", charts=figures.trajectory_charts)
+SURFACE_3D = View(
+    "3-D",
+    "The function as a surface: its height is what the map colours (f, or log₁₀(f − f_min) where "
+    "f spans decades; the top 1 % is cut off flat). **Drag** to rotate, **scroll** to zoom, "
+    "**double-click** to reset; **▶ Play** replays the race. Paths float just above the surface, "
+    "drawn at the playback's steps (the map has more).",
+)
 LOSS = View(
     "Loss",
     "**f − f_min** (or f where there is no minimum) against step, one line per run (drawn down "
@@ -52,6 +59,7 @@ SUMMARY = View("Summary")
 
 ALL: tuple[View, ...] = (
     TRAJECTORIES,
+    SURFACE_3D,
     LOSS,
     LEARNING_RATE,
     INSIDE_A_STEP,

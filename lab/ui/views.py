@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import streamlit as st
 
-from lab import codecs, figures, frames, lessons, race_charts, views
+from lab import codecs, figures, frames, lessons, race_charts, surface3d, views
 from lab import experiment as ex
 from lab.views import View
 
@@ -108,6 +109,36 @@ def _trajectories(exp: ex.Experiment, view: View) -> None:
     st.latex(surface.formula)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def surface_3d(exp: ex.Experiment) -> Any:
+    """The 3-D view's Plotly figure, built and validated once per setup.
+
+    A resource cache, not ``st.cache_data``: a data cache hands out unpickled copies, and
+    unpickling a Plotly figure validates it again (0.35 s for the default race, on every rerun
+    of the tab), while ``st.plotly_chart`` only reads the figure (it copies it with
+    ``to_dict``). Plotly is imported here, so the default page never loads it.
+    """
+    import plotly.graph_objects as go
+
+    spec = surface3d.figure(
+        exp.objective(), tables(exp)["paths"], figures.run_style(exp), exp.start_point()
+    )
+    return go.Figure(spec)
+
+
+def _surface_3d(exp: ex.Experiment, view: View) -> None:
+    surface = exp.objective()
+    if surface.dim != 2:
+        st.info(
+            f"A 3-D view needs a function of two parameters; {surface.title} has one. Its graph, "
+            f"with every run on it, is under **{views.TRAJECTORIES.title}**.",
+            icon=":material/info:",
+        )
+        return
+    st.markdown(view.caption)
+    st.plotly_chart(surface_3d(exp), theme="streamlit", config={"displaylogo": False})
+
+
 def _inside_a_step(exp: ex.Experiment, view: View) -> None:
     inspector.inside_a_step(exp, chart_specs(exp, view.title))
 
@@ -149,6 +180,7 @@ def _summary_table(exp: ex.Experiment, data: dict) -> None:
 # How each view is drawn where it is more than its caption and charts.
 DRAW = {
     views.TRAJECTORIES: _trajectories,
+    views.SURFACE_3D: _surface_3d,
     views.INSIDE_A_STEP: _inside_a_step,
     views.EQUATIONS: lambda exp, view: inspector.equations_view(exp),
     views.SWEEP: lambda exp, view: sweep_view.render(exp),

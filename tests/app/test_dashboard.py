@@ -74,6 +74,7 @@ def test_every_tab_renders(view):
     assert_clean(at)
     expected_charts = {
         "Trajectories": 1,
+        "3-D": 0,  # one Plotly chart (tests/app/test_surface3d.py)
         "Loss": 2,
         "Effective learning rate": 2,
         "Inside a step": 2,

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from playwright.sync_api import Locator, Page, expect
 
 CHART = '[data-testid="stVegaLiteChart"]'
-TABS = ("Trajectories", "Loss", "Effective learning rate", "Summary")
+TABS = ("Trajectories", "3-D", "Loss", "Effective learning rate", "Summary")
 SHOTS = {"Loss": "loss", "Effective learning rate": "learning_rate", "Summary": "summary"}
 DOWNLOADS = ("Every step (CSV)", "Summary (CSV)", "Setup (JSON)")
 # Charts per tab on the default 2-D function (Rosenbrock).
