@@ -53,7 +53,7 @@ def params(last: int) -> list[alt.Parameter]:
             name=SPEED,
             value=default_speed(last),
             bind=alt.binding_select(
-                options=list(SPEEDS), labels=[f"{s}" for s in SPEEDS], name="steps/s "
+                options=list(SPEEDS), labels=[f"{s} steps/s" for s in SPEEDS], name="speed "
             ),
         ),
         alt.param(name=LOOP, value=True, bind=alt.binding_checkbox(name="loop ")),

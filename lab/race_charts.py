@@ -191,6 +191,11 @@ def step_arrows(arrows: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
         )
         .transform_filter("datum.rank == 1")
     )
+    return arrow_marks(data, runs)
+
+
+def arrow_marks(data: alt.Chart, runs: RunStyle) -> alt.LayerChart:
+    """A shaft and a head for each arrow row of ``data`` (columns of :mod:`lab.step_arrows`)."""
     tips = [
         "run:N",
         "kind:N",

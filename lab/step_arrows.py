@@ -32,46 +32,58 @@ def arrows(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
     factor it is drawn at."""
     if surface.dim != 2:
         return pd.DataFrame(columns=COLUMNS)
-    (x0, x1), (y0, y1) = surface.bounds
-    target = LENGTH * math.hypot(x1 - x0, y1 - y0)
     parts = []
     for r in results:
-        if not r.ok:
-            continue
-        traj = r.trajectory
-        stop = traj.steps if traj.diverged_at is None else traj.diverged_at
-        steps = sample_steps(stop)[1:]  # step t moves θ_{t−1} to θ_t
-        if not len(steps):
-            continue
-        eta = np.asarray(traj.lr, dtype=float).reshape(traj.steps, -1)[steps - 1, :1]
-        vectors = {GRADIENT: -eta * traj.grads[steps - 1], STEP: traj.updates[steps - 1]}
-        field = optimizers.velocity(r.config.optimizer)
-        if field in traj.state:
-            vectors[MOMENTUM] = -eta * traj.state[field][steps - 1]
-        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            longest = np.max([np.hypot(*v.T) for v in vectors.values()], axis=0)
-            scale = np.where(longest > 0, target / longest, 1.0)
-        tail = traj.params[steps - 1]
-        for kind, v in vectors.items():
-            drawn = v * scale[:, None]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "run": r.label,
-                        "step": steps,
-                        "kind": kind,
-                        "x": tail[:, 0],
-                        "y": tail[:, 1],
-                        "x2": tail[:, 0] + drawn[:, 0],
-                        "y2": tail[:, 1] + drawn[:, 1],
-                        "angle": np.degrees(np.arctan2(drawn[:, 0], drawn[:, 1])),
-                        "length": np.hypot(*v.T),
-                        "scale": scale,
-                    }
-                )
+        if r.ok:
+            traj = r.trajectory
+            stop = traj.steps if traj.diverged_at is None else traj.diverged_at
+            parts.append(at_steps(r, surface, sample_steps(stop)[1:]))  # step t: θ_{t−1} → θ_t
+    return _finite(parts)
+
+
+def at_steps(result: RunResult, surface: surfaces.Surface, steps: np.ndarray) -> pd.DataFrame:
+    """The arrows of one run at the given steps (1-based), as in :func:`arrows`."""
+    steps = np.asarray(steps, dtype=int)
+    if surface.dim != 2 or not len(steps):
+        return pd.DataFrame(columns=COLUMNS)
+    (x0, x1), (y0, y1) = surface.bounds
+    target = LENGTH * math.hypot(x1 - x0, y1 - y0)
+    traj = result.trajectory
+    eta = np.asarray(traj.lr, dtype=float).reshape(traj.steps, -1)[steps - 1, :1]
+    vectors = {GRADIENT: -eta * traj.grads[steps - 1], STEP: traj.updates[steps - 1]}
+    field = optimizers.velocity(result.config.optimizer)
+    if field in traj.state:
+        vectors[MOMENTUM] = -eta * traj.state[field][steps - 1]
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        longest = np.max([np.hypot(*v.T) for v in vectors.values()], axis=0)
+        scale = np.where(longest > 0, target / longest, 1.0)
+    tail = traj.params[steps - 1]
+    parts = []
+    for kind, v in vectors.items():
+        drawn = v * scale[:, None]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "run": result.label,
+                    "step": steps,
+                    "kind": kind,
+                    "x": tail[:, 0],
+                    "y": tail[:, 1],
+                    "x2": tail[:, 0] + drawn[:, 0],
+                    "y2": tail[:, 1] + drawn[:, 1],
+                    "angle": np.degrees(np.arctan2(drawn[:, 0], drawn[:, 1])),
+                    "length": np.hypot(*v.T),
+                    "scale": scale,
+                }
             )
+        )
+    return _finite(parts)
+
+
+def _finite(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     table = pd.concat(parts, ignore_index=True)
-    finite = np.isfinite(table[["x", "y", "x2", "y2"]].to_numpy()).all(axis=1)
+    finite = np.isfinite(table[["x", "y", "x2", "y2"]].to_numpy(dtype=float)).all(axis=1)
     return table[finite].reset_index(drop=True)

@@ -17,6 +17,7 @@ import optimizers
 import surfaces
 
 from .charts import FONT, label_limit, run_colours
+from .race_charts import HEIGHT_2D, true_scales
 from .run_style import PALETTE, RunStyle
 from .sweeps import METRICS, Metric, minimum_labels
 
@@ -426,8 +427,9 @@ def basins_chart(basins_df: pd.DataFrame, surface: surfaces.Surface) -> alt.Laye
         y_lo=basins_df["y"] - dy / 2,
         y_hi=basins_df["y"] + dy / 2,
     )
-    x = alt.X("x_lo:Q", scale=alt.Scale(domain=[x0, x1], nice=False, zero=False), title=xname)
-    y = alt.Y("y_lo:Q", scale=alt.Scale(domain=[y0, y1], nice=False, zero=False), title=yname)
+    x_scale, y_scale = true_scales(surface)  # one unit of x as long as one of y, as on the map
+    x = alt.X("x_lo:Q", scale=x_scale, title=xname)
+    y = alt.Y("y_lo:Q", scale=y_scale, title=yname)
     tips = [
         alt.Tooltip("x:Q", format=".3g", title=f"start {xname}"),
         alt.Tooltip("y:Q", format=".3g", title=f"start {yname}"),
@@ -491,7 +493,7 @@ def basins_chart(basins_df: pd.DataFrame, surface: surfaces.Surface) -> alt.Laye
     )
     run = basins_df.attrs.get("run")
     return alt.layer(cells, other, minima).properties(
-        height=HEIGHT,
+        height=HEIGHT_2D,
         width="container",
         title=alt.Title(str(run), fontSize=FONT + 1) if run else alt.Undefined,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -19,12 +21,16 @@ def results(exp: ex.Experiment) -> list[RunResult]:
 
 
 @st.fragment
-def inside_a_step(exp: ex.Experiment, state_specs: list[dict]) -> None:
-    """A step slider and, for each run, that step's numbers as a table and in the equations.
+def inside_a_step(
+    exp: ex.Experiment, state_specs: list[dict], closeup: Callable[[int, int], dict | None]
+) -> None:
+    """A step slider and, for each run, that step's arrows on the map (``closeup(run, step)``,
+    a spec or None), its numbers as a table and in the equations.
 
     A fragment: moving the slider reruns only this view.
     """
-    runs = [r for r in results(exp) if r.ok]
+    every = results(exp)
+    runs = [r for r in every if r.ok]
     if not runs:
         st.info("No run to inspect.")
         return
@@ -51,6 +57,7 @@ def inside_a_step(exp: ex.Experiment, state_specs: list[dict]) -> None:
     i = axes.index(axis)
     columns = st.columns(2)
     for k, r in enumerate(runs):
+        index = every.index(r)
         with columns[k % 2], st.container(border=True):
             st.markdown(f"**{r.label}**")
             traj = r.trajectory
@@ -58,6 +65,12 @@ def inside_a_step(exp: ex.Experiment, state_specs: list[dict]) -> None:
             if step > stop:
                 st.caption(f"Stopped at step {stop} (diverged).")
                 continue
+            if spec := closeup(index, step):
+                st.vega_lite_chart(spec, width="content")
+                st.caption(
+                    "From θ before the step: black −η·g (the plain gradient step), purple −η·m "
+                    "(the momentum), the run's colour Δθ (the step taken), to one scale."
+                )
             values = equations.step_values(r.config, traj, step, i)
             labels = optimizers.state_labels(r.config.optimizer)
             table = _table(values, list(traj.state), labels)

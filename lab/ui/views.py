@@ -7,7 +7,17 @@ from typing import Any
 
 import streamlit as st
 
-from lab import codecs, figures, frames, lessons, race_charts, surface3d, views
+from lab import (
+    closeup,
+    codecs,
+    figures,
+    frames,
+    lessons,
+    race_charts,
+    step_arrows,
+    surface3d,
+    views,
+)
 from lab import experiment as ex
 from lab.views import View
 
@@ -140,7 +150,23 @@ def _surface_3d(exp: ex.Experiment, view: View) -> None:
 
 
 def _inside_a_step(exp: ex.Experiment, view: View) -> None:
-    inspector.inside_a_step(exp, chart_specs(exp, view.title))
+    up_close = functools.partial(closeup_spec, exp)
+    inspector.inside_a_step(exp, chart_specs(exp, view.title), up_close)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def closeup_spec(exp: ex.Experiment, run: int, step: int) -> dict | None:
+    """Run ``run``'s step ``step`` up close with its arrows (None on a 1-D function)."""
+    surface = exp.objective()
+    result = inspector.results(exp)[run]
+    if surface.dim != 2 or not result.ok:
+        return None
+    rows = step_arrows.at_steps(result, surface, [step])
+    if not len(rows):
+        return None
+    _, picture, lines = landscape((exp.surface, exp.surface_params))
+    chart = closeup.step_closeup(picture, lines, rows, figures.run_style(exp))
+    return arrow_datasets(figures.specs([chart])[0])
 
 
 def _summary(exp: ex.Experiment, view: View) -> None:

@@ -15,15 +15,6 @@ from lab import experiment as ex
 from lab import views
 from lab.ui import state
 
-DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
-
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
 
 def charts(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
@@ -50,7 +41,7 @@ def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_default_page_compares_four_optimizers_on_rosenbrock():
+def test_default_page_compares_four_optimizers_on_rosenbrock(app):
     at = app()
     assert_clean(at)
     assert at.title[0].value == "Optimizer Lab"
@@ -69,7 +60,7 @@ def test_default_page_compares_four_optimizers_on_rosenbrock():
 
 
 @pytest.mark.parametrize("view", views.TITLES)
-def test_every_tab_renders(view):
+def test_every_tab_renders(app, view):
     at = app(tab=view)
     assert_clean(at)
     expected_charts = {
@@ -99,7 +90,7 @@ def test_every_tab_renders(view):
 
 
 @pytest.mark.parametrize("name", surfaces.names())
-def test_every_surface_can_be_chosen(name):
+def test_every_surface_can_be_chosen(app, name):
     at = app()
     at.selectbox(key=state.SURFACE).set_value(name).run()
     assert_clean(at)
@@ -109,7 +100,7 @@ def test_every_surface_can_be_chosen(name):
 
 
 @pytest.mark.parametrize("name", optimizers.names())
-def test_every_optimizer_can_be_chosen(name):
+def test_every_optimizer_can_be_chosen(app, name):
     at = app()
     at.selectbox(key=state.optimizer(0)).set_value(name).run()
     assert_clean(at)
@@ -119,7 +110,7 @@ def test_every_optimizer_can_be_chosen(name):
     assert titles[0] == f"1. {optimizers.title(name)} · lr {optimizers.defaults(name)['lr']:g}"
 
 
-def test_runs_can_be_added_duplicated_and_removed():
+def test_runs_can_be_added_duplicated_and_removed(app):
     at = app()
     at.button(key="dup.3").click().run()  # duplicate Adam
     assert_clean(at)
@@ -138,7 +129,7 @@ def test_runs_can_be_added_duplicated_and_removed():
     assert_clean(at)
 
 
-def test_an_invalid_combination_is_an_error_and_the_others_still_run():
+def test_an_invalid_combination_is_an_error_and_the_others_still_run(app):
     at = app(run=["sgd:lr=0.001", "adam:lr=0.01"])
     at.checkbox(key=state.hyperparam(0, "sgd", "nesterov")).check().run()
     assert_clean(at)
@@ -149,7 +140,7 @@ def test_an_invalid_combination_is_an_error_and_the_others_still_run():
     assert run_legend(spec) == ["SGD lr=0.001 nesterov=True", "Adam lr=0.01"]
 
 
-def test_a_diverging_run_is_flagged_and_still_drawn():
+def test_a_diverging_run_is_flagged_and_still_drawn(app):
     at = app(run=["sgd:lr=0.01", "adam:lr=0.01"], tab="Summary")
     assert_clean(at)
     assert len(at.warning) == 1  # one box for every diverged run
@@ -159,7 +150,7 @@ def test_a_diverging_run_is_flagged_and_still_drawn():
     assert table["diverged at step"].iloc[0] > 0  # a number, not text
 
 
-def test_a_shared_link_reopens_the_same_view():
+def test_a_shared_link_reopens_the_same_view(app):
     query = {
         "f": "ravine",
         "fp": "kappa=50",
@@ -214,7 +205,7 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("query", HOSTILE, ids=lambda q: str(q)[:40])
-def test_hostile_links_fall_back_with_a_warning(query):
+def test_hostile_links_fall_back_with_a_warning(app, query):
     at = app(**query)
     assert_clean(at)
     assert len(at.get("vega_lite_chart")) >= 1
@@ -231,7 +222,9 @@ def test_hostile_links_fall_back_with_a_warning(query):
     noise=st.floats(0, 50),
     fraction=st.floats(0, 1),
 )
-def test_no_widget_values_produce_a_traceback(surface, optimizer, steps, lr_index, noise, fraction):
+def test_no_widget_values_produce_a_traceback(
+    app, surface, optimizer, steps, lr_index, noise, fraction
+):
     at = app()
     at.selectbox(key=state.SURFACE).set_value(surface).run()
     at.selectbox(key=state.optimizer(3)).set_value(optimizer).run()
@@ -253,7 +246,7 @@ def _option(slider, index):
     return options[index % len(options)]
 
 
-def test_run_titles_name_what_sets_repeats_apart():
+def test_run_titles_name_what_sets_repeats_apart(app):
     at = app(run=["rmsprop:lr=0.01", "rmsprop:lr=0.01,momentum=0.9", "rmsprop:lr=0.01,centered=1"])
     assert_clean(at)
     assert [e.label for e in at.expander if e.label[:1].isdigit()] == [
@@ -263,7 +256,7 @@ def test_run_titles_name_what_sets_repeats_apart():
     ]
 
 
-def test_a_run_hidden_under_another_is_named_on_the_page():
+def test_a_run_hidden_under_another_is_named_on_the_page(app):
     at = app(lesson="slope_turns")
     assert_clean(at)
     (note,) = [c.value for c in at.caption if "runs under" in c.value]

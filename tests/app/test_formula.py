@@ -4,23 +4,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import optimizers
 import surfaces
 from lab.ui import state
 
-DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
 
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def test_a_student_races_optimizers_on_their_own_rosenbrock():
+def test_a_student_races_optimizers_on_their_own_rosenbrock(app):
     at = app()
     at.selectbox(key=state.SURFACE).set_value("formula").run()
     at.text_input(key=state.FORMULA).set_value("(1 - x)**2 + 100*(y - x**2)**2").run()
@@ -45,7 +35,7 @@ def test_a_student_races_optimizers_on_their_own_rosenbrock():
     )
 
 
-def test_a_typed_formula_opens_on_a_window_around_its_critical_points():
+def test_a_typed_formula_opens_on_a_window_around_its_critical_points(app):
     at = app()
     at.selectbox(key=state.SURFACE).set_value("formula").run()
     at.text_input(key=state.FORMULA).set_value("x**4 - 3*x**2 + x").run()
@@ -57,7 +47,7 @@ def test_a_typed_formula_opens_on_a_window_around_its_critical_points():
     assert [at.number_input(key=state.window(i)).value for i in (0, 1)] == [-2.5, 2.5]
 
 
-def test_a_one_dimensional_formula():
+def test_a_one_dimensional_formula(app):
     at = app(f="formula", expr="x**4 - 3*x**2 + x", box="-2.5,2.5")
     assert not at.exception and not at.warning
     assert len(at.get("vega_lite_chart")) == 2  # x against step, and the curve
@@ -74,7 +64,7 @@ def test_a_one_dimensional_formula():
         ("x +", "an operand is missing"),
     ],
 )
-def test_a_refused_formula_is_explained_in_place_and_the_last_one_stays(text, message):
+def test_a_refused_formula_is_explained_in_place_and_the_last_one_stays(app, text, message):
     at = app(f="formula", expr="x^2 + y^2")
     at.text_input(key=state.FORMULA).set_value(text).run()
     assert not at.exception
@@ -84,7 +74,7 @@ def test_a_refused_formula_is_explained_in_place_and_the_last_one_stays(text, me
     assert not Path("/tmp/pwned").exists()
 
 
-def test_undefined_regions_are_reported():
+def test_undefined_regions_are_reported(app):
     at = app(f="formula", expr="log(x) + y^2")
     assert not at.exception
     assert any("undefined" in w.value for w in at.warning)

@@ -1,22 +1,11 @@
 """Lessons in the dashboard: one click loads them, touching a control turns them to Custom,
 and a lesson link can hide controls."""
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lab import lessons
 from lab.ui import state
-
-DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
-
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
 
 
 def qp(at: AppTest, key: str) -> list[str]:
@@ -25,7 +14,7 @@ def qp(at: AppTest, key: str) -> list[str]:
 
 
 @pytest.mark.parametrize("key", list(lessons.BY_KEY))
-def test_every_lesson_link_renders_with_its_text(key):
+def test_every_lesson_link_renders_with_its_text(app, key):
     lesson = lessons.BY_KEY[key]
     at = app(lesson=key)
     assert not at.exception, [e.value for e in at.exception]
@@ -38,7 +27,7 @@ def test_every_lesson_link_renders_with_its_text(key):
     assert not at.error
 
 
-def test_picking_a_lesson_loads_it_and_touching_a_control_turns_it_to_custom():
+def test_picking_a_lesson_loads_it_and_touching_a_control_turns_it_to_custom(app):
     at = app()
     assert at.selectbox(key=state.LESSON).value == state.NO_LESSON
     at.selectbox(key=state.LESSON).set_value("ravine_zigzag").run()
@@ -58,7 +47,7 @@ def test_picking_a_lesson_loads_it_and_touching_a_control_turns_it_to_custom():
     assert not lesson_boxes(at) and not at.exception
 
 
-def test_a_lesson_link_can_hide_controls():
+def test_a_lesson_link_can_hide_controls(app):
     at = app(lesson="one_lr_for_all", hide="optimizers,run")
     assert not at.exception
     keys = {w.key for w in at.sidebar.selectbox} | {w.key for w in at.sidebar.number_input}
@@ -71,14 +60,14 @@ def test_a_lesson_link_can_hide_controls():
     assert not at.exception
 
 
-def test_the_whole_sidebar_can_be_hidden():
+def test_the_whole_sidebar_can_be_hidden(app):
     at = app(lesson="saddle", hide="sidebar")
     assert not at.exception
     assert not at.sidebar.selectbox and not at.sidebar.number_input
     assert any("saddle" in box.label.lower() for box in lesson_boxes(at))
 
 
-def test_an_unknown_lesson_is_a_warning():
+def test_an_unknown_lesson_is_a_warning(app):
     at = app(lesson="nope")
     assert any("unknown lesson" in w.value for w in at.warning)
     assert not at.exception

@@ -1,21 +1,11 @@
 """The 3-D tab driven headless with AppTest: it draws one Plotly chart, and only when open."""
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lab import views
-
-DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
-
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
 
 
 def plotly_specs(at: AppTest) -> list[dict]:
@@ -28,7 +18,7 @@ def test_the_3d_tab_comes_right_after_the_map():
 
 
 @pytest.mark.parametrize("surface", ["rosenbrock", "himmelblau", "least_squares"])
-def test_3d_tab_draws_the_surface_and_every_run(surface):
+def test_3d_tab_draws_the_surface_and_every_run(app, surface):
     at = app(f=surface, tab="3-D")
     assert not at.exception, [e.value for e in at.exception]
     (spec,) = plotly_specs(at)
@@ -39,14 +29,14 @@ def test_3d_tab_draws_the_surface_and_every_run(surface):
     assert not at.get("vega_lite_chart")  # the other tabs are not computed
 
 
-def test_3d_tab_of_a_1d_function_says_why_there_is_nothing_to_rotate():
+def test_3d_tab_of_a_1d_function_says_why_there_is_nothing_to_rotate(app):
     at = app(f="parabola", tab="3-D")
     assert not at.exception, [e.value for e in at.exception]
     assert not at.get("plotly_chart")
     assert any("needs a function of two parameters" in info.value for info in at.info)
 
 
-def test_the_default_page_draws_no_plotly_chart():
+def test_the_default_page_draws_no_plotly_chart(app):
     # Streamlit itself imports plotly when it is installed (to register its Plotly theme), so
     # "plotly" in sys.modules says nothing about this app; what the default page must not do is
     # send a Plotly chart (the browser then fetches Plotly's JavaScript: tests/e2e).

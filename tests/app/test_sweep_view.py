@@ -1,22 +1,9 @@
 """The Sweep view in the dashboard: three charts, the fair comparison, bad ranges."""
 
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
-
 from lab.ui import state
 
-DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
 
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def test_sweep_view_shows_sensitivity_map_and_basins():
+def test_sweep_view_shows_sensitivity_map_and_basins(app):
     at = app(tab="Sweep", steps="200")
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.get("vega_lite_chart")) == 3
@@ -28,7 +15,7 @@ def test_sweep_view_shows_sensitivity_map_and_basins():
     assert any(m.value.startswith("Best learning rate") for m in at.markdown)
 
 
-def test_fair_comparison_sets_each_best_rate_and_opens_the_race():
+def test_fair_comparison_sets_each_best_rate_and_opens_the_race(app):
     at = app(tab="Sweep", f="quadratic", steps="100", run=["sgd:lr=0.001", "adam:lr=0.001"])
     best = next(m.value for m in at.markdown if m.value.startswith("Best learning rate"))
     next(b for b in at.button if b.label.startswith("Fair comparison")).click()
@@ -40,7 +27,7 @@ def test_fair_comparison_sets_each_best_rate_and_opens_the_race():
     assert best.count("**") == 4
 
 
-def test_a_one_dimensional_function_has_no_basin_map_and_a_bad_range_is_an_error():
+def test_a_one_dimensional_function_has_no_basin_map_and_a_bad_range_is_an_error(app):
     at = app(tab="Sweep", f="parabola", steps="60")
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == 2
@@ -49,7 +36,7 @@ def test_a_one_dimensional_function_has_no_basin_map_and_a_bad_range_is_an_error
     assert not at.exception
 
 
-def test_the_map_can_pair_any_numeric_hyperparameter():
+def test_the_map_can_pair_any_numeric_hyperparameter(app):
     at = app(tab="Sweep", steps="100", run=["adam:lr=0.01"])
     at.selectbox(key=state.map_param("adam")).set_value("beta2").run()
     assert not at.exception and not at.error

@@ -8,17 +8,24 @@ axis labels give pixels per unit, the step counter gives the step on screen. Scr
 
 from __future__ import annotations
 
+import itertools
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
 
+from lab import lessons
+
 MAP = '[data-testid="stVegaLiteChart"]'
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+LIGHT_DARK = ("light", "dark")
 
 # Every axis of the first chart: its orientation and its labels' values and pixel positions.
 _AXES_JS = """
-() => {
-  const chart = document.querySelector('[data-testid="stVegaLiteChart"] svg');
+index => {
+  const charts = document.querySelectorAll('[data-testid="stVegaLiteChart"] svg');
+  const chart = charts[index < 0 ? charts.length + index : index];
   const axes = [...chart.querySelectorAll('g.role-axis')];
   return axes.map(axis => {
     const labels = [...axis.querySelectorAll('g.role-axis-label text')].map(t => {
@@ -42,10 +49,11 @@ def _number(text: str) -> float:
     return float(text.replace("\u2212", "-").replace(",", ""))
 
 
-def _pixels_per_unit(page: Page) -> dict[str, float]:
-    """Pixels per data unit along x and y, from two labels far apart on each axis."""
+def _pixels_per_unit(page: Page, chart: int = 0) -> dict[str, float]:
+    """Pixels per data unit along x and y of a chart (by index; -1 the last one on the page),
+    from two labels far apart on each axis."""
     out = {}
-    for axis in page.evaluate(_AXES_JS):
+    for axis in page.evaluate(_AXES_JS, chart):
         labels = [lab for lab in axis["labels"] if lab["text"].strip()]
         if not labels:  # a grid, not an axis
             continue
@@ -110,6 +118,17 @@ def test_one_unit_of_x_is_as_long_as_one_unit_of_y(
         scale = _pixels_per_unit(page)
         assert scale["x"] == pytest.approx(scale["y"], rel=0.02), (query, width, scale)
     screenshot(page, f"race-proportions-{width}")
+
+
+def test_the_basins_map_keeps_true_proportions_too(
+    page: Page, app_url, wait_for_app, assert_no_exception, screenshot
+):
+    _open(page, app_url + "/?lesson=himmelblau&tab=Sweep", wait_for_app, assert_no_exception)
+    basins = page.locator(MAP).last
+    basins.scroll_into_view_if_needed()
+    scale = _pixels_per_unit(page, -1)
+    assert scale["x"] == pytest.approx(scale["y"], rel=0.02), scale
+    screenshot(page, "race-basins")
 
 
 def test_a_projector_shows_the_map_and_its_play_control_with_a_lesson_open(
@@ -179,3 +198,28 @@ def _luminance(colour: str) -> float:
     else:
         rgb = list(map(int, re.findall(r"\d+", colour)[:3]))
     return sum(rgb) / (3 * 255)
+
+
+@pytest.mark.parametrize("key", [lesson.key for lesson in lessons.LESSONS])
+def test_every_lesson_fits_a_projector_in_light_and_dark(
+    browser, app_url, wait_for_app, assert_no_exception, key
+):
+    """Each lesson at 1600×1000 and on a 1280×720 projector, light and dark: its first chart
+    and the play control are on screen without scrolling (screenshots race-lesson-*.png)."""
+    for (width, height), scheme in itertools.product([(1600, 1000), (1280, 720)], LIGHT_DARK):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, color_scheme=scheme
+        )
+        page = context.new_page()
+        try:
+            _open(
+                page, f"{app_url}/?lesson={key}&tab=Trajectories", wait_for_app, assert_no_exception
+            )
+            plot = page.locator(f"{MAP} svg").first.bounding_box()
+            play = page.locator("input[name=play]").first.bounding_box()
+            assert plot["y"] >= 0 and plot["y"] + plot["height"] <= height, (key, width, plot)
+            assert play["y"] + play["height"] <= height, (key, width, play)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"race-lesson-{key}-{width}-{scheme}.png"))
+        finally:
+            context.close()
