@@ -74,8 +74,7 @@ def render(exp: ex.Experiment) -> None:
 
 
 PLAY_HELP = (
-    "▶ Play races every run together in your browser (speed in steps per second, loop, or drag "
-    "the step slider)."
+    "▶ Play races every run together in your browser (pick a speed, loop, or drag the step slider)."
 )
 
 

@@ -68,7 +68,7 @@ def test_every_tab_renders(app, view):
         "3-D": 0,  # one Plotly chart (tests/app/test_surface3d.py)
         "Loss": 2,
         "Effective learning rate": 2,
-        "Inside a step": 2,
+        "Inside a step": 2 + 4,  # a state chart per parameter, a close-up of the step per run
         "Equations": 0,
         "Sweep": 3,
         "Summary": 0,

@@ -63,7 +63,7 @@ def test_a_lesson_link_with_hidden_controls(
     page.get_by_text("Lesson: One learning rate for every parameter").click()  # unfold the text
     expect(page.get_by_text("the y-direction is a hundred times steeper")).to_be_visible()
     expect(page.get_by_text("Add an optimizer")).to_have_count(0)
-    expect(page.get_by_label("Steps")).to_have_count(0)
+    expect(page.get_by_label("Steps", exact=True)).to_have_count(0)
     assert_no_exception(page)
     screenshot(page, "lesson_hidden_controls")
 

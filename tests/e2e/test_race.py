@@ -40,6 +40,10 @@ _COUNTER_JS = """
 () => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg text')]
   .map(t => t.textContent).find(t => /^step \\d+ of \\d+$/.test(t)) || null
 """
+_LEGEND_JS = """
+() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg g.role-legend')]
+  .map(g => { const b = g.getBoundingClientRect(); return {top: b.top, left: b.left}; })
+"""
 _RULES_JS = """
 () => document.querySelectorAll('[data-testid="stVegaLiteChart"] svg g.mark-rule line').length
 """
@@ -223,3 +227,19 @@ def test_every_lesson_fits_a_projector_in_light_and_dark(
             page.screenshot(path=str(SHOTS / f"race-lesson-{key}-{width}-{scheme}.png"))
         finally:
             context.close()
+
+
+def test_on_a_phone_the_legend_goes_under_the_map(
+    browser, app_url, wait_for_app, assert_no_exception, screenshot
+):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        _open(page, app_url + "/", wait_for_app, assert_no_exception)
+        boxes = page.evaluate(_LEGEND_JS)
+        plot = page.locator(f"{MAP} svg g.role-axis").first.bounding_box()
+        assert boxes, "no legend drawn"
+        assert all(box["top"] >= plot["y"] + plot["height"] - 1 for box in boxes), (boxes, plot)
+        screenshot(page, "race-phone")
+    finally:
+        context.close()
