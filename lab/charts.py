@@ -152,11 +152,14 @@ def beside_or_under() -> dict:
 
 
 def run_legend(runs: RunStyle, orient: str = "right") -> alt.Legend | dict:
-    """The run legend, wide enough for the longest label: at the right, or (``"auto"``)
-    :func:`beside_or_under`."""
+    """The run legend, wide enough for the longest label: at the right, under the chart in two
+    columns (``"bottom"``, for charts whose width matters more than their height), or
+    (``"auto"``) :func:`beside_or_under`."""
     limit = label_limit(runs.labels)
     if orient == "auto":
         return {"orient": beside_or_under(), "labelLimit": limit, "symbolStrokeWidth": 3}
+    if orient == "bottom":
+        return alt.Legend(orient="bottom", columns=2, labelLimit=limit, symbolStrokeWidth=3)
     return alt.Legend(orient=orient, labelLimit=limit)
 
 

@@ -5,6 +5,8 @@ Pure functions from tidy DataFrames to Altair charts; the shared styling is in :
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -22,6 +24,8 @@ STAR = (
 
 
 HEIGHT_2D = 430  # the map's plot height: with its controls it fits a 1280×720 projector
+LEGEND_ROW = 21  # px per row of a legend under a chart
+CURVE = "#7A8699"  # a 1-D function's graph: mid grey, readable on light and dark pages
 PICK = "pick_start"  # the click selection that moves the start
 ZOOM = "zoom"  # wheel to zoom, shift-drag to pan, double-click to return to the whole window
 FOCUS = "focus"  # hovering a run in the legend (or its line) brings it forward
@@ -285,11 +289,11 @@ def function_curve(
     x = alt.X("x:Q", scale=alt.Scale(domain=[x0, x1], nice=False), title="x")
     f_low, f_high = float(curve["f"].min()), float(curve["f"].max())
     y = alt.Y("f:Q", title="f(x)", scale=alt.Scale(domain=[f_low, f_high], padding=16))
-    graph = alt.Chart(curve).mark_line(color="#425466", strokeWidth=2.5).encode(x=x, y=y)
+    graph = alt.Chart(curve).mark_line(color=CURVE, strokeWidth=2.5).encode(x=x, y=y)
     points = paths.rename(columns={"loss": "f"})
     points = points[points["x"].between(x0, x1)]  # iterates off the window would stretch it
     last = int(paths["step"].max()) if len(paths) else 0
-    colour = run_colour(runs, legend_at="auto")
+    colour = run_colour(runs, legend_at="bottom")
     quiet = run_colour(runs, legend=False)
     tips = ["run:N", "step:Q", alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("f:Q", format=".4g")]
     base = playback.up_to_shown(alt.Chart(points)).encode(x=x, y=y, order="step:Q", detail="run:N")
@@ -306,7 +310,9 @@ def function_curve(
     )
     layers = [graph, line, dots, head, markers(surface, start), playback.counter(last)]
     chart = alt.layer(*layers).add_params(*playback.params(last))
-    return chart.properties(height=HEIGHT_2D * 0.8, width="container")
+    # the height covers the legend underneath too (two runs a row)
+    height = HEIGHT_2D * 0.75 + LEGEND_ROW * math.ceil(len(runs.labels) / 2)
+    return chart.properties(height=height, width="container")
 
 
 def parameter_vs_step(paths: pd.DataFrame, surface: surfaces.Surface, runs: RunStyle) -> alt.Chart:
@@ -320,9 +326,11 @@ def parameter_vs_step(paths: pd.DataFrame, surface: surfaces.Surface, runs: RunS
             x=alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)),
             # the function's window: a run that leaves it is cut at the edge, not rescaling all
             y=alt.Y(f"{name}:Q", title=name, scale=alt.Scale(domain=[low, high], nice=False)),
-            color=run_colour(runs),
+            color=run_colour(runs, legend_at="bottom"),
             strokeDash=run_dash(runs, legend=False),
             tooltip=["run:N", "step:Q", alt.Tooltip(f"{name}:Q", format=".4g")],
         )
-        .properties(height=HEIGHT * 0.75, width="container")
+        .properties(
+            height=HEIGHT * 0.6 + LEGEND_ROW * math.ceil(len(runs.labels) / 2), width="container"
+        )
     )
