@@ -29,7 +29,7 @@ GRID = 80  # surface samples per side
 MAX_FRAMES = 120  # playback frames (steps shown), at most; paths are drawn at these steps
 CLIP_QUANTILES = (0.001, 0.99)  # heights outside these quantiles of the window are cut off
 LIFT = 0.04  # paths float this fraction of the height range above the surface
-HEIGHT = 580  # pixels: the scene and its play controls fit a 1280×720 projector
+HEIGHT = 520  # pixels: the scene and its play controls fit a 1280×720 projector, lesson open
 FONT = 15
 FRAME_MS = 70  # playback speed: milliseconds per frame
 # RunStyle's dash patterns in Plotly's names (scatter3d lines take names, not patterns)

@@ -144,8 +144,8 @@ def _surface_3d(exp: ex.Experiment, view: View) -> None:
             icon=":material/info:",
         )
         return
-    st.markdown(view.caption)
     st.plotly_chart(surface_3d(exp), theme="streamlit", config={"displaylogo": False})
+    st.caption(view.caption)  # under the scene: on a projector the scene and Play come first
 
 
 def _inside_a_step(exp: ex.Experiment, view: View) -> None:
