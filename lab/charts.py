@@ -40,6 +40,11 @@ SYMLOG_LABELS = (
 )
 
 
+def log_y(data: pd.DataFrame, field: str, title: str) -> alt.Y:
+    """``field`` on a log y axis labelled as :func:`log_axis` labels it."""
+    return alt.Y(f"{field}:Q", title=title, scale=alt.Scale(type="log"), axis=log_axis(data[field]))
+
+
 def log_axis(values: pd.Series | np.ndarray) -> alt.Axis:
     """:data:`LOG_AXIS`, or plain 2-digit labels where the values span fewer than two powers of
     ten (labels at powers of ten only would leave one label or none)."""
@@ -225,12 +230,7 @@ def grad_norm_chart(losses: pd.DataFrame, runs: RunStyle) -> alt.Chart:
         .mark_line(strokeWidth=2.2)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y(
-                "grad_norm:Q",
-                title="‖∇f‖",
-                scale=alt.Scale(type="log"),
-                axis=log_axis(data["grad_norm"]),
-            ),
+            y=log_y(data, "grad_norm", "‖∇f‖"),
             color=run_colour(runs),
             tooltip=["run:N", "step:Q", alt.Tooltip("grad_norm:Q", format=".4g")],
         )
@@ -248,12 +248,7 @@ def lr_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
         .mark_line(strokeWidth=2.4)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y(
-                "lr_eff:Q",
-                title="effective learning rate",
-                scale=alt.Scale(type="log"),
-                axis=log_axis(data["lr_eff"]),
-            ),
+            y=log_y(data, "lr_eff", "effective learning rate"),
             color=colour,
             strokeDash=dash,
             detail="parameter:N",
@@ -359,12 +354,7 @@ def state_chart(states: pd.DataFrame, runs: RunStyle, title: str = "") -> alt.Ch
         .mark_line(strokeWidth=2.2)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=alt.Y(
-                "magnitude:Q",
-                title="|value|",
-                scale=alt.Scale(type="log"),
-                axis=log_axis(data["magnitude"]),
-            ),
+            y=log_y(data, "magnitude", "|value|"),
             color=run_colour(runs),
             strokeDash=alt.StrokeDash("quantity:N", title="Quantity"),
             detail="quantity:N",
