@@ -11,7 +11,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from .race_charts import arrow_marks
+from .race_charts import arrow_marks, inked
 from .run_style import RunStyle
 from .step_arrows import GRADIENT, MOMENTUM, STEP
 
@@ -44,7 +44,7 @@ def step_closeup(
         .mark_line(color="#425466", strokeWidth=1, opacity=0.7, clip=True)
         .encode(x="x:Q", y="y:Q", detail="line:N", order="order:Q")
     )
-    data = rows.assign(short=rows["kind"].map(SHORT))
+    data = inked(rows, runs).assign(short=rows["kind"].map(SHORT))
     tail = (
         alt.Chart(data.head(1))
         .mark_point(
@@ -60,5 +60,5 @@ def step_closeup(
         .encode(x="x2:Q", y="y2:Q", text="short:N")
         for kind, dy in ((GRADIENT, -12), (MOMENTUM, 4), (STEP, 20))
     ]
-    chart = alt.layer(image, iso, arrow_marks(alt.Chart(data), runs), tail, *names)
+    chart = alt.layer(image, iso, arrow_marks(alt.Chart(data)), tail, *names)
     return chart.properties(width=SIZE, height=SIZE)

@@ -19,8 +19,10 @@ def tables(exp: Experiment, results: list[RunResult] | None = None) -> dict[str,
     """Every frame the views draw from, for the experiment's results (run here if not given)."""
     results = simulate(exp) if results is None else results
     surface = exp.objective()
+    paths = frames.paths(results, surface)
     return {
-        "paths": frames.paths(results, surface),
+        "paths": paths,
+        "hidden": overlap.hidden_pairs(paths, surface, exp.labels()),
         "losses": frames.losses(results, surface),
         "rates": frames.learning_rates(results, surface),
         "summary": frames.summary(results, surface, exp.tolerance),
@@ -42,7 +44,7 @@ def landscape(exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
 def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
     """The path over the function: a map (2-D), or x against step and the curve (1-D)."""
     surface, start = exp.objective(), exp.start_point()
-    runs = overlap.uncovered(run_style(exp), hidden_pairs(exp, data))
+    runs = overlap.uncovered(run_style(exp), data["hidden"])
     grid, picture, lines = land
     paths = data["paths"]
     if surface.dim == 2:
@@ -76,11 +78,6 @@ def state_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
         charts.state_chart(states, run_style(exp), f"Parameter {name}")
         for name, states in zip(names, data["states"], strict=True)
     ]
-
-
-def hidden_pairs(exp: Experiment, data: dict[str, Any]) -> list[tuple[str, str]]:
-    """(below, above) for each run whose path another run's covers for most of the race."""
-    return overlap.hidden_pairs(data["paths"], exp.objective(), exp.labels())
 
 
 def run_style(exp: Experiment) -> RunStyle:

@@ -15,7 +15,7 @@ import surfaces
 from . import frames, playback, raster
 from .charts import HEIGHT, beside_or_under, run_colour, run_dash
 from .run_style import RunStyle
-from .step_arrows import GRADIENT, MOMENTUM, STEP
+from .step_arrows import GRADIENT, MOMENTUM
 
 STAR = (
     "M0,-1L0.29,-0.4L0.95,-0.31L0.48,0.15L0.59,0.81L0,0.5L-0.59,0.81L-0.48,0.15L-0.95,-0.31"
@@ -31,7 +31,7 @@ ZOOM = "zoom"  # wheel to zoom, shift-drag to pan, double-click to return to the
 FOCUS = "focus"  # hovering a run in the legend (or its line) brings it forward
 ARROWS = "arrows_for"  # whose arrows the map draws: nobody, everybody, or one run
 NO_ARROWS, ALL_ARROWS = "none", "all runs"
-ARROW_COLOURS = {GRADIENT: "#111111", STEP: None, MOMENTUM: "#7B2CBF"}  # None: the run's
+ARROW_COLOURS = {GRADIENT: "#111111", MOMENTUM: "#7B2CBF"}  # the step taken: the run's
 
 
 def true_scales(surface: surfaces.Surface) -> tuple[alt.Scale, alt.Scale]:
@@ -181,11 +181,10 @@ def arrow_choice(runs: RunStyle) -> alt.Parameter:
 
 
 def step_arrows(arrows: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
-    """The step on screen's arrows for the chosen runs: a shaft and a head each, in black (the
-    gradient), purple (the momentum) and the run's colour (the step taken)."""
+    """The step on screen's arrows for the chosen runs (the ``arrows_for`` select)."""
     shown = f"{ARROWS} == '{ALL_ARROWS}' || {ARROWS} == datum.run"
     data = (
-        alt.Chart(arrows)
+        alt.Chart(inked(arrows, runs))
         .transform_filter(shown)
         .transform_filter(f"datum.step <= {playback.SHOWN} + 1")
         .transform_window(
@@ -195,11 +194,19 @@ def step_arrows(arrows: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
         )
         .transform_filter("datum.rank == 1")
     )
-    return arrow_marks(data, runs)
+    return arrow_marks(data)
 
 
-def arrow_marks(data: alt.Chart, runs: RunStyle) -> alt.LayerChart:
-    """A shaft and a head for each arrow row of ``data`` (columns of :mod:`lab.step_arrows`)."""
+def inked(arrows: pd.DataFrame, runs: RunStyle) -> pd.DataFrame:
+    """The arrows with the colour each is drawn in (``ink``): black for the gradient, purple
+    for the momentum, the run's own colour for the step taken."""
+    own = arrows["run"].map(dict(zip(runs.labels, runs.colours, strict=True)))
+    return arrows.assign(ink=arrows["kind"].map(ARROW_COLOURS).fillna(own))
+
+
+def arrow_marks(data: alt.Chart) -> alt.LayerChart:
+    """A shaft on a white halo and a head for each arrow row of ``data`` (columns of
+    :mod:`lab.step_arrows` and ``ink``): three marks, whatever the number of runs and kinds."""
     tips = [
         "run:N",
         "kind:N",
@@ -208,25 +215,13 @@ def arrow_marks(data: alt.Chart, runs: RunStyle) -> alt.LayerChart:
         alt.Tooltip("scale:Q", format=".3g", title="drawn at ×"),
     ]
     ends = {"x": "x:Q", "y": "y:Q", "x2": "x2:Q", "y2": "y2:Q"}
-    layers = []
-    for kind, colour in ARROW_COLOURS.items():
-        one = data.transform_filter(alt.datum.kind == kind)
-        head = one.mark_point(
-            shape="triangle", size=170, filled=True, stroke="white", strokeWidth=1, clip=True
-        ).encode(x="x2:Q", y="y2:Q", angle=alt.Angle("angle:Q", scale=None), tooltip=tips)
-        if colour is None:  # the step taken: in the run's colour, on a white halo
-            own = run_colour(runs, legend=False)
-            layers.append(one.mark_rule(strokeWidth=7, color="white", clip=True).encode(**ends))
-            layers.append(
-                one.mark_rule(strokeWidth=4, clip=True).encode(**ends, color=own, tooltip=tips)
-            )
-            layers.append(head.encode(color=own))
-        else:
-            layers.append(
-                one.mark_rule(strokeWidth=2.6, color=colour, clip=True).encode(**ends, tooltip=tips)
-            )
-            layers.append(head.encode(color=alt.value(colour)))
-    return alt.layer(*layers)
+    ink = alt.Color("ink:N", scale=None)
+    halo = data.mark_rule(strokeWidth=6.5, color="white", opacity=0.9, clip=True).encode(**ends)
+    shaft = data.mark_rule(strokeWidth=3.2, clip=True).encode(**ends, color=ink, tooltip=tips)
+    head = data.mark_point(
+        shape="triangle", size=170, filled=True, opacity=1, stroke="white", strokeWidth=1, clip=True
+    ).encode(x="x2:Q", y="y2:Q", angle=alt.Angle("angle:Q", scale=None), color=ink, tooltip=tips)
+    return alt.layer(halo, shaft, head)
 
 
 def markers(surface: surfaces.Surface, start: tuple[float, ...]) -> alt.LayerChart:

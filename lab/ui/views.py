@@ -110,7 +110,7 @@ def _trajectories(exp: ex.Experiment, view: View) -> None:
             "purple −η·m (the momentum), the run's colour Δθ (the step taken), drawn to one "
             "scale per step. One unit of x is as long as one of y."
         )
-    for below, above in figures.hidden_pairs(exp, tables(exp)):
+    for below, above in tables(exp)["hidden"]:  # (below, above) pairs of covered runs
         st.caption(
             f"**{below}** runs under **{above}** for most of the race: {above} is dashed so "
             f"both show; hover a run in the legend to bring it forward."

@@ -113,7 +113,7 @@ def test_arrow_heads_point_along_the_arrow():
 
 def test_a_run_hidden_under_another_is_found_and_the_top_one_dashed():
     exp = lessons.BY_KEY["slope_turns"].experiment
-    pairs = figures.hidden_pairs(exp, figures.tables(exp))
+    pairs = figures.tables(exp)["hidden"]
     labels = exp.labels()
     assert pairs == [(labels[4], labels[7])]  # RMSProp with momentum under Adam
     plain = figures.run_style(exp)
