@@ -27,7 +27,7 @@ HEIGHT_2D = 430  # the map's plot height: with its controls it fits a 1280×720 
 LEGEND_ROW = 21  # px per row of a legend under a chart
 CURVE = "#7A8699"  # a 1-D function's graph: mid grey, readable on light and dark pages
 PICK = "pick_start"  # the click selection that moves the start
-ZOOM = "zoom"  # wheel to zoom, shift-drag to pan, double-click to return to the whole window
+ZOOM = "zoom"  # wheel to zoom, shift-drag to pan (the page's "Whole window" button resets it)
 FOCUS = "focus"  # hovering a run in the legend (or its line) brings it forward
 ARROWS = "arrows_for"  # whose arrows the map draws: nobody, everybody, or one run
 NO_ARROWS, ALL_ARROWS = "none", "all runs"
@@ -75,7 +75,7 @@ def landscape(
         bind="scales",
         zoom="wheel!",
         translate="[mousedown[event.shiftKey], window:mouseup] > window:mousemove!",
-        clear="dblclick",
+        clear=False,  # a double-click is two clicks, which move the start: the page has a button
     )
     cells = (
         alt.Chart(grid)
@@ -128,8 +128,9 @@ def trajectory_map(
     run's trail grows to the step on screen and a diamond marks its head. Each run is drawn in
     its optimizer's colour and dash; hovering a run in the legend brings it forward. Optional
     arrows show, at the step on screen, the gradient, the momentum and the step taken. Clicking
-    the map selects a cell (``pick_start``); the wheel zooms, shift-drag pans, double-click
-    returns to the whole window. One unit of x is as long as one unit of y.
+    the map selects a cell (``pick_start``); the wheel zooms, shift-drag pans (a new chart, as
+    the page's "Whole window" button makes, starts from the whole window again). One unit of x
+    is as long as one unit of y.
     """
     xs, ys = surface.axis_names
     last = int(paths["step"].max()) if len(paths) else 0

@@ -36,7 +36,8 @@ BASE = "base"  # the experiment the session opened with (hidden control groups k
 HIDDEN = "hidden"  # control groups a lesson link hides
 RUN_IDS = "run_ids"  # the runs in the sidebar, in order: stable ids, so removing one keeps keys
 NEXT_RUN_ID = "next_run_id"
-MAP = "trajectory_map"  # the map's selection (a click moves the start)
+MAP = "trajectory_map"  # the map's selection (a click moves the start), see map_key()
+MAP_VIEWS = "map_views"  # how many times the map was reset to its whole window
 INSPECT_STEP, INSPECT_AXIS = "inspect_step", "inspect_axis"
 SWEEP_FULL_RERUN = "sweep_full_rerun"  # the sweep fragment asks for a whole-page rerun
 SWEEP_LOW, SWEEP_HIGH, SWEEP_N = "sweep_low", "sweep_high", "sweep_n"
@@ -76,6 +77,17 @@ def hyperparam(run_id: int, optimizer_name: str, name: str) -> str:
 def map_param(optimizer_name: str) -> str:
     """The sweep map's second hyperparameter, remembered per optimizer."""
     return f"map_param.{optimizer_name}"
+
+
+def map_key() -> str:
+    """The map's widget key: a new one after each :func:`whole_window`, so the browser draws a
+    fresh chart (zoom and pan live in the browser; the server cannot undo them otherwise)."""
+    count = st.session_state.get(MAP_VIEWS, 0)
+    return MAP if not count else f"{MAP}.{count}"
+
+
+def whole_window() -> None:
+    st.session_state[MAP_VIEWS] = st.session_state.get(MAP_VIEWS, 0) + 1
 
 
 def duplicate_button(run_id: int) -> str:

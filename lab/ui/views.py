@@ -96,17 +96,25 @@ def _trajectories(exp: ex.Experiment, view: View) -> None:
             st.vega_lite_chart(spec, width="stretch")
     else:
         (spec,) = chart_specs(exp, view.title)
+        key = state.map_key()  # a new key draws a new chart: zoom and pan start afresh
         st.vega_lite_chart(
             spec,
             width="stretch",
-            key=state.MAP,
+            key=key,
             selection_mode=race_charts.PICK,
-            on_select=functools.partial(_move_start, exp),
+            on_select=functools.partial(_move_start, exp, key),
+        )
+        st.button(
+            "Whole window",
+            icon=":material/fit_screen:",
+            on_click=state.whole_window,
+            help="Undo zooming and panning: the function's whole window again.",
         )
         st.caption(
             f"{PLAY_HELP} Click the map to start there; scroll to zoom, shift-drag to pan, "
-            "double-click for the whole window. Ring: start. Star: a known minimum. Diamond: "
-            "each run now. Arrows at the step shown: black −η·g (the plain gradient step), "
+            "**Whole window** to undo both. Ring: start. Star: a known "
+            "minimum. Diamond: each run now. Arrows at the step shown: black −η·g (the plain "
+            "gradient step), "
             "purple −η·m (the momentum), the run's colour Δθ (the step taken), drawn to one "
             "scale per step. One unit of x is as long as one of y."
         )
@@ -172,9 +180,9 @@ def _summary(exp: ex.Experiment, view: View) -> None:
     _summary_table(exp, tables(exp))
 
 
-def _move_start(exp: ex.Experiment) -> None:
+def _move_start(exp: ex.Experiment, key: str) -> None:
     """A click on the map: start from the clicked cell's centre (rounded to 3 digits)."""
-    picked = st.session_state[state.MAP].selection.get(race_charts.PICK) or []
+    picked = st.session_state[key].selection.get(race_charts.PICK) or []
     if picked and {"cx", "cy"} <= picked[0].keys():
         state.set_start(exp, (float(f"{picked[0][key]:.3g}") for key in ("cx", "cy")))
 

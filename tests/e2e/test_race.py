@@ -164,12 +164,12 @@ def test_arrows_appear_for_the_chosen_run(
     page.locator("select[name=arrows_for]").select_option("all runs")
     page.wait_for_timeout(300)
     with_all = page.evaluate(_RULES_JS)
-    # SGD without momentum: the gradient and the step taken (a halo and a shaft): 3 rules;
-    # Momentum: the gradient, the momentum and the step taken: 4 rules
-    assert with_all == without + 3 + 4
+    # every arrow is a halo and a shaft: SGD without momentum has two arrows (the gradient and
+    # the step taken), Momentum three (and its momentum)
+    assert with_all == without + 2 * 2 + 3 * 2
     page.locator("select[name=arrows_for]").select_option(index=3)  # the second run only
     page.wait_for_timeout(300)
-    assert page.evaluate(_RULES_JS) == without + 4
+    assert page.evaluate(_RULES_JS) == without + 3 * 2
     screenshot(page, "race-arrows")
 
 
@@ -243,3 +243,31 @@ def test_on_a_phone_the_legend_goes_under_the_map(
         screenshot(page, "race-phone")
     finally:
         context.close()
+
+
+def _x_labels(page: Page) -> list[float]:
+    for axis in page.evaluate(_AXES_JS, 0):
+        if axis["label"].startswith("X-axis"):
+            return [_number(lab["text"]) for lab in axis["labels"] if lab["text"].strip()]
+    raise AssertionError("no x axis")
+
+
+def test_the_wheel_zooms_in_keeping_proportions_and_whole_window_returns(
+    page: Page, app_url, wait_for_app, assert_no_exception, screenshot
+):
+    _open(page, app_url + "/?lesson=rosenbrock", wait_for_app, assert_no_exception)
+    whole = _x_labels(page)
+    box = page.locator(f"{MAP} svg").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.45)
+    page.mouse.wheel(0, -400)  # zoom in around the pointer
+    page.wait_for_timeout(500)
+    zoomed = _x_labels(page)
+    assert zoomed[-1] - zoomed[0] < 0.8 * (whole[-1] - whole[0]), (whole, zoomed)
+    scale = _pixels_per_unit(page)
+    assert scale["x"] == pytest.approx(scale["y"], rel=0.02), scale  # still true proportions
+    screenshot(page, "race-zoomed")
+    page.get_by_role("button", name="Whole window").click()
+    wait_for_app(page)
+    page.locator(f"{MAP} svg").first.wait_for()
+    assert _x_labels(page) == whole
+    assert "x0=" not in page.url  # the start stayed where the lesson put it
