@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 
@@ -84,12 +84,20 @@ def names(dim: int | None = None, stochastic: bool | None = None) -> list[str]:
     """
     if dim not in (None, 1, 2):
         raise ValueError(f"dim must be 1, 2 or None; got {dim!r}")
-    out = []
-    for name, factory in _FACTORIES.items():
-        s = factory()
-        if (dim is None or s.dim == dim) and (stochastic is None or s.stochastic == stochastic):
-            out.append(name)
-    return out
+    return [
+        name
+        for name in _FACTORIES
+        if (dim is None or _kind(name)[0] == dim)
+        and (stochastic is None or _kind(name)[1] == stochastic)
+    ]
+
+
+@cache
+def _kind(name: str) -> tuple[int, bool]:
+    """(dim, stochastic) of a registered surface with its default parameters, found once: the
+    registry is fixed at import, and building some surfaces (data, a formula) takes time."""
+    s = _FACTORIES[name]()
+    return s.dim, s.stochastic
 
 
 def defaults(name: str) -> dict[str, object]:

@@ -87,17 +87,18 @@ def _function() -> dict[str, Any]:
 
 def _surface(name: str) -> surfaces.Surface:
     """The surface with the values of its declared parameters' controls."""
-    defaults = surfaces.get(name).params  # defaults resolved (batch_size)
+    defaults = ex.build_surface(name, ()).params  # defaults resolved (batch_size); memoised
     values = {}
     for spec in surfaces.parameters(name):
         key = state.surface_param(name, spec.name)
         state.init(key, defaults[spec.name])
         values[spec.name] = control(spec, key)
     try:
-        return surfaces.get(name, **values)
+        given = tuple((spec.name, values[spec.name]) for spec in surfaces.parameters(name))
+        return ex.build_surface(name, given)
     except (ValueError, TypeError) as err:
         st.error(f"{surface_label(name)}: {err}. Using its default parameters.")
-        return surfaces.get(name)
+        return ex.build_surface(name, ())
 
 
 def _formula() -> ex.Params:
