@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Protocol
 
@@ -14,7 +15,7 @@ from .schedules import Schedule
 from .trajectory import Trajectory
 
 CHECK_EVERY = 64  # steps between divergence checks (each check is one vectorised pass)
-MAX_VALUES = 400_000_000  # steps × parameters recorded per quantity: ~3 GB of float64
+MAX_BYTES = 4 * 2**30  # the most one call may hold (see `footprint`); apps set smaller budgets
 
 
 class Objective(Protocol):
@@ -71,9 +72,12 @@ def run(
     steps = _check_steps(steps)
     x = _check_start(x0, objective, optimizer)
     noise = _check_noise(noise)
-    if (steps + 1) * x.size > MAX_VALUES:
+    need = footprint(optimizer, objective, x.shape, steps, record_state=record_state)
+    if need > MAX_BYTES:
         raise ValueError(
-            f"steps × runs × dimension must stay below {MAX_VALUES:,}; got {(steps + 1) * x.size:,}"
+            f"this run would hold {need / 2**30:.1f} GiB (steps × runs × recorded quantities, "
+            f"and the objective's working memory); at most {MAX_BYTES / 2**30:g} GiB: "
+            f"lower steps (now {steps:,}) or the number of runs (now {x.size // x.shape[-1]:,})"
         )
     rng = np.random.default_rng(seed)
     base_lr = optimizer.hyperparams["lr"]
@@ -118,6 +122,38 @@ def run(
     for a in arrays:
         a.flags.writeable = False
     return Trajectory(params, loss, grads, updates, lr_eff, lr_per_step, states, divergence)
+
+
+def footprint(
+    optimizer: Optimizer,
+    objective: Objective,
+    shape: tuple[int, ...],
+    steps: int,
+    *,
+    record_state: bool = True,
+) -> int:
+    """Bytes `run` holds at its peak for starts of ``shape`` (..., d) and ``steps`` steps.
+
+    Counts what it records (parameters, gradients, updates and effective learning rates for
+    every step and run, the loss, and each optimizer state field when ``record_state``) and one
+    gradient evaluation's working values (``objective.work.held`` per run where the objective
+    declares its :class:`surfaces.base.Work`: a mini-batch's, data included).
+
+    >>> import optimizers, surfaces
+    >>> footprint(optimizers.get("adam"), surfaces.get("rosenbrock"), (10, 2), 100)
+    106320
+    """
+    shape = np.broadcast_shapes(tuple(shape), optimizer.batch_shape)
+    size, runs = math.prod(shape), math.prod(shape[:-1])
+    fields = 0
+    if record_state:
+        state = optimizer.init(np.zeros(shape[-1:]))
+        fields = sum(
+            v is not None and n != "step" for n, v in zip(state._fields, state, strict=True)
+        )
+    work = getattr(objective, "work", None)
+    per_run = work.held if work is not None else 16
+    return 8 * ((steps + 1) * (size * (4 + fields) + runs) + runs * per_run)
 
 
 def _check_rows(

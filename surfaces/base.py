@@ -5,13 +5,31 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 Array = NDArray[np.float64]
 Point = tuple[float, ...]
+
+
+class Work(NamedTuple):
+    """What one gradient evaluation costs at each point, for budgets set before a run.
+
+    Attributes:
+        calls: numpy operations per evaluation; each has a fixed overhead, which dominates
+            when a batch holds a few runs.
+        values: float64 numbers those operations read and write per point, in all.
+        held: float64 numbers alive at once per point (temporaries included): the memory.
+    """
+
+    calls: int = 24
+    values: int = 60
+    held: int = 16
+
+
+DEFAULT_WORK = Work()  # the closed-form test functions: a few dozen operations per point
 
 
 def as_points(x: ArrayLike, dim: int, what: str = "x") -> Array:
@@ -88,6 +106,8 @@ class Surface:
         data: (inputs, targets) behind a data-driven surface, read-only; None otherwise.
         kinks: points where f is not differentiable and `grad` returns a subgradient.
         axis_names: names of the coordinates, e.g. ("x", "y") or ("w", "b").
+        work: what one evaluation of `minibatch_grad` costs per point (see `Work`); the
+            default fits the closed-form test functions.
     """
 
     name: str
@@ -108,6 +128,7 @@ class Surface:
     data: tuple[Array, Array] | None = None
     kinks: Array = field(default_factory=lambda: np.empty((0, 0)))
     axis_names: tuple[str, ...] = ()
+    work: Work = DEFAULT_WORK
     minima: Array = field(init=False)
 
     def __post_init__(self) -> None:

@@ -58,7 +58,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from surfaces.base import Array, Surface, as_points
+from surfaces.base import Array, Surface, Work, as_points
 
 MAX_LENGTH = 500  # characters of formula text
 MAX_DEPTH = 40  # nesting: brackets, and levels of the syntax tree (a long sum counts as one)
@@ -894,6 +894,22 @@ def _compile(roots: Sequence[Node], dim: int) -> Program:
     return Program(dim, final, outs)
 
 
+def _work(program: Program) -> Work:
+    """What running `program` costs per point: its operations (each reads one or two values
+    and writes one), and the most values alive at once (with the coordinates and the stacked
+    gradient)."""
+    live, most, calls, values = 0, 0, 4, 4 * program.dim
+    for op, _, args, frees in program.code:
+        if op != "num":
+            live += 1
+            most = max(most, live)
+        if op not in ("var", "num"):
+            calls += 3  # the ufunc, and the interpreter loop of `_run` around it
+            values += 1 + len(args)
+        live -= len(frees)
+    return Work(calls=calls, values=values, held=most + 2 * program.dim + 2)
+
+
 def _run(program: Program, x: Array) -> list[Array]:
     """Every output of `program` at points x (..., dim), as fresh float arrays of shape (...)."""
     regs: list[Any] = [None] * len(program.code)
@@ -1237,6 +1253,7 @@ def from_expression(text: str, bounds: ArrayLike | None = None) -> Surface:
         lesson="Your own formula: its minima are not known in advance, so a minimum marked on "
         "the map is only the lowest point of the map's grid.",
         param_items=(("text", parsed.text), ("bounds", window)),
+        work=_work(jac),
     )
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from params import Param
 from surfaces import camels, classic, expression, multimodal, one_d, quadratic, saddles, stochastic
-from surfaces.base import Surface
+from surfaces.base import Surface, Work
 
 _FACTORIES: dict[str, Callable[..., Surface]] = {}  # filled once at import; display order
 _PARAMS: dict[str, tuple[Param, ...]] = {}
@@ -549,12 +549,15 @@ def _least_squares(
         for t, (lo, hi) in zip(theta, ((-1.0, 5.0), (-3.0, 5.0)), strict=True)
     )
     data = {"data_x": data_x, "data_y": data_y}
+    moments = stochastic.centred_moments(data_x, data_y)  # once: f and grad are O(1) per point
+    full = batch_size == n_samples  # the whole data set as the batch: the full gradient
+    minibatch = partial(stochastic.least_squares_minibatch_grad, **data, batch_size=batch_size)
     return Surface(
         name="least_squares",
         title="Least squares (linear regression)",
         dim=2,
-        fun=partial(stochastic.least_squares, **data),
-        jac=partial(stochastic.least_squares_grad, **data),
+        fun=partial(stochastic.least_squares, **data, moments=moments),
+        jac=partial(stochastic.least_squares_grad, **data, moments=moments),
         bounds=bounds,
         start=(0.0, 0.0),
         global_minima=[theta],
@@ -570,11 +573,10 @@ def _least_squares(
             ("noise", noise),
             ("data_seed", data_seed),
         ),
-        minibatch_jac=partial(
-            stochastic.least_squares_minibatch_grad, **data, batch_size=batch_size
-        ),
+        minibatch_jac=None if full else minibatch,
         data=(data_x, data_y),
         axis_names=("w", "b"),
+        work=Work() if full else Work(*stochastic.batch_work(n_samples, batch_size)),
     )
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import optimizers
-from lab import charts, figures, sweep_charts, sweeps, views
+from lab import budget, charts, figures, sweep_charts, sweeps, views
 from lab import experiment as ex
 
 from . import sidebar, state
@@ -33,6 +33,46 @@ BASINS_TEXT = (
 )
 METRIC_NAMES = {"final": "final f − f_min", "steps_to_tol": "steps to the tolerance"}
 LR_CHOICES = sorted({*sidebar.log_grid(optimizers.hyperparams("sgd")[0]), 1e-6})
+GRID_POINTS = (10, 15, 25, 40, 60, 100)
+MAP_CELLS = (20, 30, 40, 60, 100)
+BASIN_STARTS = (20, 30, 40, 60)
+
+Budgeted = tuple[budget.Cost, list[budget.Knob], str]
+
+
+def _lr_budget(exp: ex.Experiment, n: int, seeds: int) -> Budgeted:
+    def price(exp: ex.Experiment, objective: object = None, n: int = n, seeds: int = seeds):
+        return budget.batches(exp, lambda config: n * seeds, objective)
+
+    knobs = [
+        budget.Knob("Grid points", n, 1, lambda v: price(exp, n=v), GRID_POINTS),
+        budget.Knob("Seeds", seeds, 1, lambda v: price(exp, seeds=v)),
+        *budget.setup_knobs(exp, price),
+    ]
+    return price(exp), knobs, "This learning-rate sweep"
+
+
+def _map_budget(exp: ex.Experiment, index: int, size: int, seeds: int) -> Budgeted:
+    def price(exp: ex.Experiment, objective: object = None, size: int = size, seeds: int = seeds):
+        return budget.one(exp, index, size * size * seeds, objective)
+
+    knobs = [
+        budget.Knob("Cells per side", size, 1, lambda v: price(exp, size=v), MAP_CELLS),
+        budget.Knob("Seeds", seeds, 1, lambda v: price(exp, seeds=v)),
+        *budget.setup_knobs(exp, price),
+    ]
+    return price(exp), knobs, "This map"
+
+
+def _basins_budget(exp: ex.Experiment, index: int, size: int) -> Budgeted:
+    def price(exp: ex.Experiment, objective: object = None, size: int = size):
+        return budget.one(exp, index, size * size, objective)
+
+    knobs = [
+        budget.Knob("Starts per side", size, 1, lambda v: price(exp, size=v), BASIN_STARTS),
+        *budget.setup_knobs(exp, price),
+    ]
+    return price(exp), knobs, "This basin map"
 
 
 @st.cache_data(max_entries=32, show_spinner="Sweeping learning rates…")
@@ -96,7 +136,7 @@ def render(exp: ex.Experiment) -> None:
     high = cols[1].select_slider(
         "Largest η", LR_CHOICES, value=10.0, format_func=_fmt, key=state.SWEEP_HIGH
     )
-    n = cols[2].select_slider("Grid points", [10, 15, 25, 40, 60, 100], value=25, key=state.SWEEP_N)
+    n = cols[2].select_slider("Grid points", GRID_POINTS, value=25, key=state.SWEEP_N)
     metric = cols[3].radio(
         "Measure", list(METRIC_NAMES), format_func=METRIC_NAMES.get, key=state.SWEEP_METRIC
     )
@@ -109,11 +149,62 @@ def render(exp: ex.Experiment) -> None:
         help="Average over independent noise draws and show the "
         "spread (only differs with noise or mini-batches).",
     )
+    ledger = budget.Ledger(budget.page(exp))  # the race under the tabs counts too
     if low >= high:
         st.error(f"The smallest learning rate ({low:g}) must be below the largest ({high:g}).")
+    elif refusal := ledger.admit(*_lr_budget(exp, n, int(seeds))):
+        st.error(refusal, icon=":material/speed:")
+    else:
+        _lr_section(exp, (low, high, n, int(seeds)), metric)
+
+    st.divider()
+    st.markdown(MAP_TEXT)
+    cols = st.columns([3, 2, 2])  # the optimizer's whole label fits at 1280 px
+    index = cols[0].selectbox(
+        "Optimizer", range(len(exp.runs)), format_func=labels.__getitem__, key=state.MAP_RUN
+    )
+    name = exp.runs[index].optimizer
+    numeric = [s.name for s in optimizers.hyperparams(name) if s.kind is float and s.name != "lr"]
+    default = sweeps.map_axes(name, n=2).y_param
+    y_param = cols[1].selectbox(
+        "Against η", numeric, index=numeric.index(default), key=state.map_param(name)
+    )
+    size = cols[2].select_slider("Cells per side", MAP_CELLS, value=40, key=state.MAP_N)
+    grid_args = (index, y_param, size, int(seeds))
+    if refusal := ledger.admit(*_map_budget(exp, index, size, int(seeds))):
+        st.error(refusal, icon=":material/speed:")
+    else:
+        _map_section(exp, grid_args, metric)
+
+    if exp.objective().dim != 2:
+        return
+    st.divider()
+    st.markdown(BASINS_TEXT)
+    cols = st.columns([3, 2])
+    index = cols[0].selectbox(
+        "Optimizer ", range(len(exp.runs)), format_func=labels.__getitem__, key=state.BASIN_RUN
+    )
+    size = cols[1].select_slider("Starts per side", BASIN_STARTS, value=30, key=state.BASIN_N)
+    if refusal := ledger.admit(*_basins_budget(exp, index, size)):
+        st.error(refusal, icon=":material/speed:")
         return
     try:
-        sweep = (low, high, n, int(seeds))
+        starts = _basins(exp, index, size)
+    except ValueError as err:
+        st.error(str(err))
+        return
+    st.vega_lite_chart(_basins_spec(exp, index, size), width="stretch")
+    st.download_button(
+        "Basins (CSV)",
+        sweeps.sweep_csv(starts),
+        "optimizer-lab-basins.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+
+
+def _lr_section(exp: ex.Experiment, sweep: tuple, metric: str) -> None:
+    try:
         table = _lr_sweep(exp, *sweep)
     except ValueError as err:
         st.error(str(err))
@@ -146,53 +237,18 @@ def render(exp: ex.Experiment) -> None:
         width="stretch",
     )
 
-    st.divider()
-    st.markdown(MAP_TEXT)
-    cols = st.columns([3, 2, 2])  # the optimizer's whole label fits at 1280 px
-    index = cols[0].selectbox(
-        "Optimizer", range(len(exp.runs)), format_func=labels.__getitem__, key=state.MAP_RUN
-    )
-    name = exp.runs[index].optimizer
-    numeric = [s.name for s in optimizers.hyperparams(name) if s.kind is float and s.name != "lr"]
-    default = sweeps.map_axes(name, n=2).y_param
-    y_param = cols[1].selectbox(
-        "Against η", numeric, index=numeric.index(default), key=state.map_param(name)
-    )
-    size = cols[2].select_slider("Cells per side", [20, 30, 40, 60, 100], value=40, key=state.MAP_N)
+
+def _map_section(exp: ex.Experiment, grid_args: tuple, metric: str) -> None:
     try:
-        grid_args = (index, y_param, size, int(seeds))
         grid = _map(exp, *grid_args)
     except ValueError as err:
         st.error(str(err))
-    else:
-        st.vega_lite_chart(_map_spec(exp, grid_args, metric), width="stretch")
-        st.download_button(
-            "Map (CSV)",
-            sweeps.sweep_csv(grid),
-            "optimizer-lab-map.csv",
-            mime="text/csv",
-            on_click="ignore",
-        )
-
-    if exp.objective().dim != 2:
         return
-    st.divider()
-    st.markdown(BASINS_TEXT)
-    cols = st.columns([3, 2])
-    index = cols[0].selectbox(
-        "Optimizer ", range(len(exp.runs)), format_func=labels.__getitem__, key=state.BASIN_RUN
-    )
-    size = cols[1].select_slider("Starts per side", [20, 30, 40, 60], value=30, key=state.BASIN_N)
-    try:
-        starts = _basins(exp, index, size)
-    except ValueError as err:
-        st.error(str(err))
-        return
-    st.vega_lite_chart(_basins_spec(exp, index, size), width="stretch")
+    st.vega_lite_chart(_map_spec(exp, grid_args, metric), width="stretch")
     st.download_button(
-        "Basins (CSV)",
-        sweeps.sweep_csv(starts),
-        "optimizer-lab-basins.csv",
+        "Map (CSV)",
+        sweeps.sweep_csv(grid),
+        "optimizer-lab-map.csv",
         mime="text/csv",
         on_click="ignore",
     )

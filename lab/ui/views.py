@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from lab import (
+    budget,
     closeup,
     codecs,
     figures,
@@ -54,6 +55,9 @@ def render(exp: ex.Experiment) -> None:
         # folded: on a projector the map and its play control must fit under it
         with st.expander(f"**Lesson: {lesson.title}** · what to notice", icon=":material/school:"):
             st.markdown(lesson.text)
+    if refusal := budget.check_page(exp):
+        st.error(refusal, icon=":material/speed:")
+        return
     data = tables(exp)
     for label, error in data["errors"]:
         st.error(f"**{label}** cannot run: {error}")
