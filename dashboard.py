@@ -6,7 +6,7 @@ experiment, the URL mirrors it, the views draw it.
 
 import streamlit as st
 
-from lab.ui import links, sidebar, style, text, views
+from lab.ui import links, sidebar, style, views
 
 st.set_page_config(page_title="Optimizer Lab", page_icon="📉", layout="wide")
 style.apply()
@@ -16,8 +16,8 @@ with st.sidebar:  # the title lives above the controls: the main area is the map
         "Race gradient-descent optimizers on a test function: numpy implementations that match "
         "torch.optim step for step. The link in your address bar reopens exactly this view."
     )
-for warning in links.load_once():
-    st.warning(f"Link: {text.plain(warning)}")
+if warnings := links.load_once():  # one box, whatever the link: each value it could not use
+    st.warning(links.warning_text(warnings), icon=":material/link:")
 experiment = sidebar.render(st.session_state["base"], st.session_state["hidden"])
 links.save(experiment)
 views.render(experiment)

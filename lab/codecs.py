@@ -182,6 +182,19 @@ def from_query(query: Mapping[str, list[str]]) -> tuple[Experiment, list[str]]:
     return exp, warnings + more
 
 
+def grouped(warnings: list[str], limit: int = 8) -> list[str]:
+    """The warnings once each, in order, at most ``limit`` of them: the last line says how many
+    more there were (a hostile link cannot fill the page with boxes).
+
+    >>> grouped(["a", "b", "a", "c", "d"], limit=2)
+    ['a', 'b', 'and 2 more']
+    """
+    unique = list(dict.fromkeys(warnings))
+    if len(unique) <= limit:
+        return unique
+    return [*unique[:limit], f"and {len(unique) - limit} more"]
+
+
 # --- field checks -------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 from lab import codecs, lessons, views
 from lab import experiment as ex
 
-from . import state
+from . import state, text
 
 LESSON_KEY = "lesson"
 HIDE_KEY = "hide"
@@ -41,6 +41,15 @@ def load_once() -> list[str]:
     st.session_state[state.HIDDEN] = lessons.parse_hidden((query.get(HIDE_KEY) or [None])[-1])
     state.load(exp)
     return warnings
+
+
+def warning_text(warnings: list[str]) -> str:
+    """One message for everything a link carried that could not be used as given."""
+    items = codecs.grouped(warnings)
+    if len(items) == 1:
+        return f"This link: {text.plain(items[0])}."
+    lines = "\n".join(f"- {text.plain(item)}" for item in items)
+    return f"This link had values the lab could not use as given:\n{lines}"
 
 
 def save(exp: ex.Experiment) -> None:
