@@ -37,8 +37,50 @@ Hyperparam = Param  # an optimizer's hyperparameter is a declared number like an
 
 
 def validate(specs: tuple[Param, ...], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate every hyperparameter of an optimizer factory's arguments against its specs."""
-    return validate_all(specs, values)
+    """Validate every hyperparameter of an optimizer factory's arguments against its specs, and
+    the shapes of the array-valued ones (see :func:`check_batch`)."""
+    h = validate_all(specs, values)
+    check_batch(h)
+    return h
+
+
+def check_batch(hyperparams: Mapping[str, Any]) -> None:
+    """Check that array hyperparameters describe one batch of runs: ``ValueError`` if not.
+
+    Leading axes of the parameters ``(..., d)`` are the batch; an array hyperparameter holds one
+    value per run, so its shape is ``(..., 1)``: its last axis is the coordinates, which share the
+    run's value (a per-coordinate value would silently act on the d coordinates instead, and fail
+    or mean something else when the shapes change). The arrays must broadcast together.
+
+    >>> check_batch({"lr": np.ones((3, 1)), "beta1": np.full((4, 1, 1), 0.9)})  # a 4 × 3 grid
+    >>> check_batch({"lr": np.ones((3, 1)), "beta1": np.full((4, 1), 0.9)})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: array hyperparameters must broadcast ...; got lr of shape (3, 1) and beta1 of ...
+    >>> check_batch({"lr": np.array([0.1, 0.2])})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be ... shape (..., 1), ...; got an array of shape (2,): for 2 runs use ...
+    """
+    shapes = {k: np.shape(v) for k, v in hyperparams.items() if np.ndim(v)}
+    names = list(shapes)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            try:
+                np.broadcast_shapes(shapes[a], shapes[b])
+            except ValueError:
+                raise ValueError(
+                    "array hyperparameters must broadcast to one batch of runs; "
+                    f"got {a} of shape {shapes[a]} and {b} of shape {shapes[b]}"
+                ) from None
+    for name, shape in shapes.items():
+        if shape[-1] != 1:
+            runs = " × ".join(map(str, shape))
+            raise ValueError(
+                f"{name} must be a number or an array of shape (..., 1), one value per run (the "
+                f"last axis is the coordinates, which share it); got an array of shape {shape}: "
+                f"for {runs} runs use shape {(*shape, 1)}"
+            )
 
 
 def is_zero(x: Scalar) -> bool:
@@ -53,6 +95,10 @@ class Optimizer:
     ``update(grads, state, params)`` is the optax-style entry point; ``step`` also takes the
     learning rate in force (so the run loop can apply a schedule) and returns the effective
     learning rate. Neither mutates its inputs.
+
+    A hyperparameter is a number, or an array of one value per run shaped ``(..., 1)`` to
+    broadcast against the batch axes of the parameters ``(..., d)``: ``lr`` of shape (N, 1) is N
+    runs. Per-coordinate values (shape ``(d,)``) are refused when the optimizer is built.
     """
 
     name: str
@@ -67,6 +113,8 @@ class Optimizer:
 
     @property
     def batch_shape(self) -> tuple[int, ...]:
-        """Broadcast shape of the array-valued hyperparameters (``()`` when all are scalars)."""
+        """Broadcast shape of the array-valued hyperparameters, ``(..., 1)`` (``()`` when all are
+        scalars): it broadcasts against the parameters ``(..., d)``, its leading axes against
+        their batch axes."""
         shapes = [np.shape(v) for v in self.hyperparams.values() if isinstance(v, np.ndarray)]
         return np.broadcast_shapes(*shapes) if shapes else ()

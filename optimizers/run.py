@@ -53,11 +53,13 @@ def run(
     Args:
         optimizer: from :func:`optimizers.get`.
         objective: anything with ``f`` and ``grad`` (a :mod:`surfaces` surface).
-        x0: start point(s), shape (..., d), finite.
+        x0: start point(s), shape (..., d), finite; its leading axes are the batch of runs, and
+            must broadcast against the optimizer's array hyperparameters (shape (..., 1)).
         steps: number of steps, a whole number ≥ 0.
-        schedule: learning-rate schedule (default constant).
+        schedule: from :func:`optimizers.schedules.get`, or None (constant).
         noise: σ ≥ 0 of additive Gaussian noise on every gradient component.
-        seed: seeds the gradient noise and mini-batch sampling; the same seed gives the same run.
+        seed: None or a whole number ≥ 0; seeds the gradient noise and mini-batch sampling, so
+            the same seed gives the same run (None: fresh entropy each call).
         bounds_margin: divergence box around ``objective.bounds``, in widths (≥ 0), or None.
         record_state: also record the optimizer's state after every step.
 
@@ -70,6 +72,8 @@ def run(
     array([4. , 2. , 1. , 0.5])
     """
     steps = _check_steps(steps)
+    seed = _check_seed(seed)
+    schedule = _check_schedule(schedule)
     x = _check_start(x0, objective, optimizer)
     noise = _check_noise(noise)
     need = footprint(optimizer, objective, x.shape, steps, record_state=record_state)
@@ -240,11 +244,56 @@ def _check_noise(noise: Any) -> float:
     return _NOISE.validate(noise)
 
 
+def _check_seed(seed: Any) -> int | None:
+    """None, or a whole number ≥ 0 as an exact int (``3.0`` is 3, as ``steps`` accepts 8.0)."""
+    if seed is None:
+        return None
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool | np.bool_) and seed >= 0:
+        return int(seed)  # exact: a float would merge seeds above 2**53
+    if isinstance(seed, float | np.floating) and float(seed).is_integer() and seed >= 0:
+        return int(seed)
+    raise ValueError(f"seed must be None or a whole number in [0, inf); got {_show(seed)}")
+
+
+def _check_schedule(schedule: Any) -> Schedule:
+    if schedule is None:
+        return Schedule()
+    if isinstance(schedule, Schedule):
+        return schedule
+    example = schedule if isinstance(schedule, str) else "cosine"
+    raise ValueError(
+        f"schedule must be None or a Schedule, e.g. optimizers.schedules.get({example!r}); "
+        f"got {_show(schedule)}"
+    )
+
+
+def _check_optimizer(optimizer: Any) -> None:
+    if not isinstance(optimizer, Optimizer):
+        example = optimizer if isinstance(optimizer, str) else "adam"
+        raise ValueError(
+            f"optimizer must be an Optimizer, e.g. optimizers.get({example!r}); "
+            f"got {_show(optimizer)}"
+        )
+
+
+def _check_objective(objective: Any) -> None:
+    if not all(callable(getattr(objective, name, None)) for name in ("f", "grad")):
+        example = objective if isinstance(objective, str) else "rosenbrock"
+        raise ValueError(
+            "objective must have vectorised f and grad methods, e.g. a surface: "
+            f"surfaces.get({example!r}); got {_show(objective)}"
+        )
+
+
 def _check_start(x0: Any, objective: Objective, optimizer: Optimizer) -> np.ndarray:
+    _check_optimizer(optimizer)
+    _check_objective(objective)
     try:
         x = np.array(x0, dtype=float, ndmin=1)
     except (TypeError, ValueError):
-        raise ValueError(f"x0 must be an array of numbers; got {x0!r}") from None
+        raise ValueError(f"x0 must be an array of numbers; got {_show(x0)}") from None
+    except OverflowError:  # a Python int beyond float range
+        raise ValueError(f"x0 must be finite; got {_show(x0)}") from None
     dim = getattr(objective, "dim", None)
     if dim is not None and x.shape[-1] != dim:
         raise ValueError(
@@ -252,6 +301,23 @@ def _check_start(x0: Any, objective: Objective, optimizer: Optimizer) -> np.ndar
             f"dimension); got shape {x.shape}"
         )
     if not np.isfinite(x).all():
-        raise ValueError(f"x0 must be finite; got {x0!r}")
-    shape = np.broadcast_shapes(x.shape, optimizer.batch_shape)
+        raise ValueError(f"x0 must be finite; got {_show(x0)}")
+    batch = optimizer.batch_shape
+    try:
+        shape = np.broadcast_shapes(x.shape, batch)
+    except ValueError:
+        shape = None
+    if shape is None or shape[-1] != x.shape[-1]:
+        arrays = ", ".join(
+            f"{k} of shape {np.shape(v)}" for k, v in optimizer.hyperparams.items() if np.ndim(v)
+        )
+        raise ValueError(
+            "x0's leading (batch) axes must broadcast against those of the optimizer's array "
+            f"hyperparameters; got x0 of shape {x.shape} and {arrays}"
+        )
     return np.broadcast_to(x, shape).copy()
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -89,6 +89,9 @@ class Schedule:
     name: str = "constant"
     params: tuple[tuple[str, float], ...] = ()
 
+    def __post_init__(self) -> None:
+        _entry(self.name)  # an unknown name fails here, listing the choices, not in `factors`
+
     @property
     def title(self) -> str:
         return _SPECS[self.name][0]
@@ -123,7 +126,7 @@ def get(name: str = "constant", **params: float) -> Schedule:
             f"it takes: {', '.join(default) or 'none'}"
         )
     values = {**default, **params}
-    checked = {s.name: s.validate(values[s.name]) for s in specs}
+    checked = {s.name: s.validate(values[s.name], scalar=True) for s in specs}
     for key in ("step_size", "warmup_steps"):
         if key in checked and not float(checked[key]).is_integer():
             raise ValueError(f"{key} must be a whole number of steps; got {checked[key]}")
@@ -133,7 +136,7 @@ def get(name: str = "constant", **params: float) -> Schedule:
 def _entry(name: str):
     try:
         return _SPECS[name]
-    except KeyError:
+    except (KeyError, TypeError):  # TypeError: an unhashable name such as a list
         raise KeyError(f"unknown schedule {name!r}; choose from: {', '.join(_SPECS)}") from None
 
 

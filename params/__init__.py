@@ -85,27 +85,46 @@ class Param:
         high = self.high if math.isfinite(self.high) else max(self.low, 1.0) * 1e6
         return self.low, high
 
-    def validate(self, value: Any) -> Any:
+    def validate(self, value: Any, *, scalar: bool = False) -> Any:
         """``value`` as a float (or float array), int or bool; ``ValueError`` if it is invalid.
 
         Arrays are accepted for ``float`` parameters (a batch of runs, each its own value) and
-        returned read-only.
+        returned read-only, unless ``scalar``: then only a single number is.
+
+        >>> Param("kappa", "κ", low=1.0).validate([2.0, 3.0], scalar=True)
+        Traceback (most recent call last):
+        ...
+        ValueError: kappa must be a single number in [1, inf); got an array of shape (2,)
+        >>> Param("lr", "η").validate(10**400)  # a Python int beyond float range
+        Traceback (most recent call last):
+        ...
+        ValueError: lr must be in [0, inf); got 1e+400
         """
         if self.kind is bool:
             if isinstance(value, bool | np.bool_):
                 return bool(value)
             raise ValueError(f"{self.name} must be True or False; got {_show(value)}")
         what = "a whole number" if self.kind is int else "a number"
+        must = f"{what} in" if self.kind is int else "in"
         try:
             if value is None or isinstance(value, str | bytes | bool | np.bool_):
                 raise TypeError
+            if np.asarray(value).dtype.kind not in "iufO":  # text or switches, even in a list
+                raise TypeError
             arr = np.asarray(value, dtype=float)
-        except (TypeError, ValueError, OverflowError):
+        except OverflowError:  # Python ints too large for a float: numbers, out of range
+            got = _big(int(value)) if isinstance(value, numbers.Integral) else _show(value)
+            raise ValueError(f"{self.name} must be {must} {self.interval()}; got {got}") from None
+        except (TypeError, ValueError):
             raise ValueError(
                 f"{self.name} must be {what} in {self.interval()}; got {_show(value)}"
             ) from None
-        if self.kind is int and arr.ndim:
-            raise ValueError(f"{self.name} must be {what} in {self.interval()}; got an array")
+        if (self.kind is int or scalar) and arr.ndim:
+            single = what if self.kind is int else "a single number"
+            raise ValueError(
+                f"{self.name} must be {single} in {self.interval()}; "
+                f"got an array of shape {arr.shape}"
+            )
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(arr)
             ok &= (arr >= self.low) if self.low_inclusive else (arr > self.low)
@@ -115,7 +134,6 @@ class Param:
         if not ok.all():
             bad = arr[~ok].flat[0] if arr.ndim else arr
             where = "" if arr.ndim == 0 else f" (at index {np.argwhere(~ok)[0].tolist()})"
-            must = f"{what} in" if self.kind is int else "in"
             got = f"{_fmt(bad)}{where}" if arr.ndim else _given(value)
             raise ValueError(f"{self.name} must be {must} {self.interval()}; got {got}")
         if self.kind is int:
@@ -142,10 +160,22 @@ def _fmt(x: Any) -> str:
     return f"{x:g}" if x == x else "nan"
 
 
+def _big(value: int) -> str:
+    """A large integer in float notation, ``1e+400`` for ``10**400``, without converting it to float
+    (which overflows past 1.8e308)."""
+    digits = str(abs(value)) if value.bit_length() < 10_000 else None
+    if digits is None:  # beyond str()'s default digit limit: the magnitude is what matters
+        sign = "-" if value < 0 else ""
+        return f"{sign}an integer of about {value.bit_length() * 0.30103:.0f} digits"
+    mantissa = f"{digits[0]}.{digits[1:6]}".rstrip("0").rstrip(".")  # 6 digits, cut not rounded
+    text = f"{mantissa}e+{len(digits) - 1}"
+    return f"-{text}" if value < 0 else text
+
+
 def _given(value: Any) -> str:
     """A received scalar as people typed it: ``1`` for 1.0, ``5`` for 5, ``'10'`` for a string."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
-        return str(int(value))
+        return str(int(value)) if abs(int(value)) < 10**16 else _big(int(value))
     if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
         return _fmt(value)
     return _show(value)

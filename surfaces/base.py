@@ -41,12 +41,19 @@ def as_points(x: ArrayLike, dim: int, what: str = "x") -> Array:
         what: name used in the error message.
 
     Raises:
-        ValueError: when the last axis is not `dim` long (a bare scalar has no last axis).
+        ValueError: when `x` is not numbers, or its last axis is not `dim` long (a bare scalar
+            has no last axis).
 
     >>> as_points([1, 2], 2)
     array([1., 2.])
     """
-    arr = np.asarray(x, dtype=float)
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        text = repr(x) if len(repr(x)) <= 60 else repr(x)[:57] + "..."
+        raise ValueError(
+            f"{what} must be an array of numbers of shape (..., {dim}); got {text}"
+        ) from None
     if arr.ndim == 0 or arr.shape[-1] != dim:
         raise ValueError(
             f"{what} must have shape (..., {dim}): a last axis of {dim} coordinate(s); "

@@ -106,9 +106,7 @@ def defaults(name: str) -> dict[str, object]:
     >>> defaults("ravine")
     {'kappa': 10.0}
     """
-    if name not in _FACTORIES:
-        raise KeyError(f"unknown surface {name!r}; choose from: {', '.join(sorted(_FACTORIES))}")
-    params = inspect.signature(_FACTORIES[name]).parameters.values()
+    params = inspect.signature(_factory(name)).parameters.values()
     return {p.name: p.default for p in params}
 
 
@@ -124,11 +122,7 @@ def get(name: str, **params: object) -> Surface:
     >>> s.params, float(s.f([1.0, 1.0]))
     ({'kappa': 50.0}, 25.5)
     """
-    try:
-        factory = _FACTORIES[name]
-    except (KeyError, TypeError):
-        choices = ", ".join(sorted(_FACTORIES))
-        raise KeyError(f"unknown surface {name!r}; choose from: {choices}") from None
+    factory = _factory(name)
     valid = list(inspect.signature(factory).parameters)
     unknown = [k for k in params if k not in valid]
     if unknown:
@@ -139,10 +133,21 @@ def get(name: str, **params: object) -> Surface:
     specs = {p.name: p for p in _PARAMS[name]}
     optional = {k for k, v in defaults(name).items() if v is None}  # None: "work it out"
     checked = {
-        k: v if k not in specs or (v is None and k in optional) else specs[k].validate(v)
+        k: v
+        if k not in specs or (v is None and k in optional)
+        else specs[k].validate(v, scalar=True)
         for k, v in params.items()
     }
     return factory(**checked)
+
+
+def _factory(name: str) -> Callable[..., Surface]:
+    """The factory of surface `name`; `KeyError` listing the choices for any other value."""
+    try:
+        return _FACTORIES[name]
+    except (KeyError, TypeError):  # TypeError: an unhashable name such as a list
+        choices = ", ".join(sorted(_FACTORIES))
+        raise KeyError(f"unknown surface {name!r}; choose from: {choices}") from None
 
 
 # --- 2-D: convex quadratics -------------------------------------------------------------------

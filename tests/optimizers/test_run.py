@@ -1,5 +1,6 @@
 """The run loop: divergence, schedules, noise, stochastic objectives, determinism."""
 
+import itertools
 import warnings
 from types import SimpleNamespace
 
@@ -8,6 +9,7 @@ import pytest
 
 import optimizers
 import surfaces
+from optimizers import description as d
 from optimizers import schedules
 
 PARABOLA = surfaces.get("parabola")
@@ -154,3 +156,28 @@ def test_state_per_step_is_torchs_state():
     np.testing.assert_allclose(
         traj.state["exp_avg_sq"][1], 0.999 * 0.001 * g[0] ** 2 + 0.001 * g[1] ** 2
     )
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("name", optimizers.names())
+def test_diverging_runs_warn_nothing(name):
+    """Overflow and NaN in a diverging run are expected and handled (the run stops there): no
+    RuntimeWarning may reach a server log, from the run, its trajectory or its equations."""
+    variants = [{}, {"eps": 0.0}] if "eps" in optimizers.defaults(name) else [{}]  # eps = 0: 0/0
+    lrs = np.array([1e-3, 1.0, 1e3, 1e12])[:, None]
+    diverged = []
+    for h, surface in itertools.product(
+        variants, ("rosenbrock", "goldstein_price", "least_squares")
+    ):
+        s = surfaces.get(surface)
+        for margin in (10.0, None):  # None: on to inf and NaN
+            opt = optimizers.get(name, lr=lrs, **h)
+            traj = optimizers.run(opt, s, s.start, 150, noise=1.0, bounds_margin=margin)
+            diverged.append(traj.diverged.any())
+            traj.realized_gain, traj.diverged_at, traj.run(3)
+        opt = optimizers.get(name, lr=1e12, **h)
+        one = optimizers.run(opt, s, s.start, 10, bounds_margin=None)
+        lines, state = optimizers.rule(name, opt.hyperparams), optimizers.entry(name).state
+        for t, i in itertools.product(range(1, 11), range(s.dim)):
+            d.check(lines, d.inputs(opt.hyperparams, state, one, t, i), d.recorded(one, t, i))
+    assert any(diverged)

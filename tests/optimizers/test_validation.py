@@ -1,10 +1,16 @@
 """Bad inputs: a table of what must be refused, with the message a person reads."""
 
+import re
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import optimizers
 import surfaces
+from optimizers import schedules
 
 BAD_HYPERPARAMETERS = [
     ("sgd", {"lr": -0.1}, r"lr must be in \[0, inf\); got -0\.1$"),
@@ -39,8 +45,37 @@ BAD_HYPERPARAMETERS = [
     ),
     (
         "adam",
-        {"beta1": np.array([0.5, np.nan])},
-        r"beta1 must be in \[0, 1\); got nan \(at index \[1\]\)",
+        {"beta1": np.array([[0.5], [np.nan]])},
+        r"beta1 must be in \[0, 1\); got nan \(at index \[1, 0\]\)",
+    ),
+    # a Python int too large for a float is a number out of range, shown in float notation
+    ("adam", {"lr": 10**400}, r"lr must be in \[0, inf\); got 1e\+400$"),
+    ("sgd", {"momentum": -(10**400)}, r"momentum must be in \[0, 1\); got -1e\+400$"),
+    ("adam", {"lr": 12345 * 10**400}, r"lr must be in \[0, inf\); got 1\.2345e\+404$"),
+    # array hyperparameters: shapes that cannot broadcast are named when the optimizer is built
+    (
+        "adam",
+        {"lr": np.ones(3), "beta1": np.full(4, 0.9)},
+        r"array hyperparameters must broadcast to one batch of runs; "
+        r"got lr of shape \(3,\) and beta1 of shape \(4,\)$",
+    ),
+    (
+        "rmsprop",
+        {"lr": np.ones((3, 1)), "alpha": np.full((4, 1), 0.9)},
+        r"got lr of shape \(3, 1\) and alpha of shape \(4, 1\)$",
+    ),
+    # one value per run, shape (..., 1): a 1-D array would silently act per coordinate
+    (
+        "sgd",
+        {"lr": [0.1, 0.2]},
+        r"lr must be a number or an array of shape \(\.\.\., 1\), one value per run .*"
+        r"got an array of shape \(2,\): for 2 runs use shape \(2, 1\)$",
+    ),
+    (
+        "adam",
+        {"beta2": np.full((2, 3), 0.99)},
+        r"beta2 must be a number or an array of shape \(\.\.\., 1\).*"
+        r"got an array of shape \(2, 3\): for 2 × 3 runs use shape \(2, 3, 1\)$",
     ),
 ]
 
@@ -78,6 +113,22 @@ BAD_RUNS = [
     ({"noise": float("nan")}, r"noise must be in \[0, inf\); got nan"),
     ({"bounds_margin": -1.0}, r"bounds_margin must be a number in \[0, inf\) or None"),
     ({"steps": 10**9}, r"steps × runs × dimension must stay below"),
+    ({"steps": 10**400}, r"steps must be a whole number in \[0, inf\); got 1e\+400$"),
+    ({"noise": 10**400}, r"noise must be in \[0, inf\); got 1e\+400$"),
+    ({"x0": [10**400, 1]}, r"x0 must be finite; got \[1000"),
+    ({"seed": -1}, r"seed must be None or a whole number in \[0, inf\); got -1$"),
+    ({"seed": "x"}, r"seed must be None or a whole number in \[0, inf\); got 'x'$"),
+    ({"seed": 1.5}, r"seed must be None or a whole number in \[0, inf\); got 1\.5$"),
+    ({"seed": float("nan")}, r"seed must be None or a whole number in \[0, inf\); got nan$"),
+    ({"seed": True}, r"seed must be None or a whole number in \[0, inf\); got True$"),
+    ({"seed": [1, 2]}, r"seed must be None or a whole number in \[0, inf\); got \[1, 2\]$"),
+    ({"seed": np.int64(-3)}, r"seed must be None or a whole number in \[0, inf\); got "),
+    (
+        {"schedule": "cosine"},
+        r"schedule must be None or a Schedule, e\.g\. optimizers\.schedules\.get\('cosine'\); "
+        r"got 'cosine'$",
+    ),
+    ({"schedule": 0.5}, r"schedule must be None or a Schedule, .*; got 0\.5$"),
 ]
 
 
@@ -86,3 +137,121 @@ def test_bad_run_arguments_raise_value_error_naming_them(kwargs, message):
     args = {"x0": [1.0, 2.0], "steps": 10, **kwargs}
     with pytest.raises(ValueError, match=message):
         optimizers.run(GOOD, PLANE, **args)
+
+
+BAD_RUN_OBJECTS = [
+    (
+        ("adam", PLANE),
+        r"optimizer must be an Optimizer, e\.g\. optimizers\.get\('adam'\); got 'adam'$",
+    ),
+    ((None, PLANE), r"optimizer must be an Optimizer, e\.g\. optimizers\.get\('adam'\); got None$"),
+    ((optimizers.get, PLANE), r"optimizer must be an Optimizer.*; got <function get"),
+    (
+        (GOOD, "rosenbrock"),
+        r"objective must have vectorised f and grad methods, e\.g\. a surface: "
+        r"surfaces\.get\('rosenbrock'\); got 'rosenbrock'$",
+    ),
+    ((GOOD, None), r"objective must have vectorised f and grad methods.*; got None$"),
+    ((GOOD, object()), r"objective must have vectorised f and grad methods.*; got <object"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_RUN_OBJECTS)
+def test_a_string_or_other_object_for_the_optimizer_or_objective_is_named(args, message):
+    with pytest.raises(ValueError, match=message):
+        optimizers.run(*args, [1.0, 2.0], 10)
+
+
+def test_start_and_array_hyperparameters_must_broadcast():
+    opt = optimizers.get("sgd", lr=np.full((3, 1), 0.1), momentum=np.full((3, 1), 0.5))
+    message = (
+        r"x0's leading \(batch\) axes must broadcast against those of the optimizer's array "
+        r"hyperparameters; got x0 of shape \(4, 2\) and lr of shape \(3, 1\), "
+        r"momentum of shape \(3, 1\)$"
+    )
+    with pytest.raises(ValueError, match=message):
+        optimizers.run(opt, PLANE, np.zeros((4, 2)), 5)
+    assert optimizers.run(opt, PLANE, np.zeros((4, 1, 2)), 5).params.shape == (6, 4, 3, 2)
+
+
+@pytest.mark.parametrize("seed", [None, 0, 3, np.int64(3), np.uint8(3), 3.0, 2**70])
+def test_good_seeds_run(seed):
+    traj = optimizers.run(GOOD, PLANE, [1.0, 2.0], 5, noise=1.0, seed=seed)
+    assert traj.params.shape == (6, 2)
+
+
+def test_a_whole_float_seed_is_that_seed_and_large_seeds_stay_exact():
+    def grads(seed):
+        return optimizers.run(GOOD, PLANE, [1.0, 2.0], 5, noise=1.0, seed=seed).grads
+
+    np.testing.assert_array_equal(grads(3.0), grads(3))
+    np.testing.assert_array_equal(grads(np.int64(3)), grads(3))
+    assert not np.array_equal(grads(2**70), grads(2**70 + 1))  # as floats they would be equal
+
+
+@given(seed=st.integers(-(10**40), -1) | st.floats().filter(lambda x: not x.is_integer()))
+def test_any_negative_or_fractional_seed_is_refused_naming_it(seed):
+    with pytest.raises(ValueError) as err:
+        optimizers.run(GOOD, PLANE, [1.0, 2.0], 1, seed=seed)
+    assert str(err.value) == f"seed must be None or a whole number in [0, inf); got {seed!r}"
+
+
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
+def test_an_array_hyperparameter_is_one_value_per_run(shape):
+    lr = np.full(shape, 0.1)
+    if shape[-1] == 1:
+        traj = optimizers.run(optimizers.get("sgd", lr=lr), PLANE, [1.0, 2.0], 2)
+        assert traj.params.shape == (3, *shape[:-1], 2)
+        np.testing.assert_allclose(traj.params[1], np.broadcast_to([0.9, 1.8], (*shape[:-1], 2)))
+    else:
+        runs = " × ".join(map(str, shape))
+        with pytest.raises(ValueError) as err:
+            optimizers.get("sgd", lr=lr)
+        assert str(err.value).startswith("lr must be a number or an array of shape (..., 1)")
+        assert str(err.value).endswith(
+            f"got an array of shape {shape}: for {runs} runs use shape {(*shape, 1)}"
+        )
+
+
+@given(
+    a=hnp.array_shapes(min_dims=0, max_dims=3, max_side=3),
+    b=hnp.array_shapes(min_dims=0, max_dims=3, max_side=3),
+)
+def test_array_hyperparameters_are_checked_for_broadcasting_when_built(a, b):
+    a, b = (*a, 1), (*b, 1)  # one value per run
+    lr, beta1 = np.full(a, 0.01), np.full(b, 0.9)
+    try:
+        batch = np.broadcast_shapes(a, b)
+    except ValueError:
+        with pytest.raises(ValueError) as err:
+            optimizers.get("adam", lr=lr, beta1=beta1)
+        assert str(err.value) == (
+            "array hyperparameters must broadcast to one batch of runs; "
+            f"got lr of shape {a} and beta1 of shape {b}"
+        )
+    else:
+        opt = optimizers.get("adam", lr=lr, beta1=beta1)
+        assert opt.batch_shape == batch
+        assert optimizers.run(opt, PLANE, [1.0, 2.0], 1).params.shape == (2, *batch[:-1], 2)
+
+
+def test_schedules_refuse_bad_names_and_values_naming_them():
+    for name in ("nope", [], None, 3):
+        with pytest.raises(KeyError, match=r"unknown schedule .*; choose from: constant, step"):
+            schedules.get(name)
+    with pytest.raises(KeyError, match=r"unknown schedule 'nope'; choose from: constant"):
+        schedules.Schedule("nope")  # built directly: refused at once, not when run
+    with pytest.raises(ValueError, match=r"gamma must be a number in \(0, 1\]; got 'x'$"):
+        schedules.get("step", gamma="x")
+    with pytest.raises(
+        ValueError,
+        match=r"gamma must be a single number in \(0, 1\]; got an array of shape \(2,\)$",
+    ):
+        schedules.get("exponential", gamma=np.array([0.5, 0.9]))
+    with pytest.raises(ValueError, match=r"decay must be in \[0, inf\); got 1e\+400$"):
+        schedules.get("inverse_time", decay=10**400)
+    message = re.escape(
+        "warmup_steps must be a single number in [1, inf); got an array of shape (2,)"
+    )
+    with pytest.raises(ValueError, match=message):
+        schedules.get("warmup", warmup_steps=[5, 10])

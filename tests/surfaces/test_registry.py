@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import surfaces
 
@@ -120,6 +122,58 @@ def test_bad_params_raise_value_error_naming_param_and_value(name, param, value)
     assert " in [" in msg  # the valid range
     shown = f"{value:g}" if isinstance(value, float) else repr(value)  # 1e6 as typed: 1000000
     assert msg.endswith(f"got {shown}")
+
+
+@pytest.mark.parametrize(
+    ("name", "param", "value", "message"),
+    [
+        ("ravine", "kappa", np.array([1.0, 2.0]), "kappa must be a single number in [1, 1e+06]"),
+        ("ravine", "kappa", [[3.0]], "kappa must be a single number in [1, 1e+06]"),
+        ("least_squares", "noise", np.ones(2), "noise must be a single number in [0, 100]"),
+        ("least_squares", "n_samples", [5, 6], "n_samples must be a whole number in [2, 100000]"),
+    ],
+)
+def test_an_array_where_one_number_belongs_is_refused_naming_its_shape(name, param, value, message):
+    with pytest.raises(ValueError) as err:
+        surfaces.get(name, **{param: value})
+    assert str(err.value) == f"{message}; got an array of shape {np.shape(value)}"
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "shown"),
+    [("kappa", 10**400, "1e+400"), ("kappa", -(10**400), "-1e+400"), ("kappa", 10**20, "1e+20")],
+)
+def test_a_huge_python_int_is_shown_in_float_notation(param, value, shown):
+    with pytest.raises(ValueError) as err:
+        surfaces.get("ravine", **{param: value})
+    assert str(err.value) == f"{param} must be in [1, 1e+06]; got {shown}"
+
+
+@given(kappa=st.text(max_size=5) | st.none() | st.booleans() | st.lists(st.text(), min_size=1))
+def test_anything_but_a_number_for_kappa_is_a_value_error_naming_it(kappa):
+    with pytest.raises(ValueError) as err:
+        surfaces.get("ravine", kappa=kappa)
+    assert str(err.value).startswith("kappa must be a number in [1, 1e+06]; got ")
+
+
+@pytest.mark.parametrize("bad", [123, None, ["ravine"], {"a": 1}, 2.5])
+def test_any_unknown_name_is_a_key_error_listing_choices_everywhere(bad):
+    choices = "choose from: " + ", ".join(sorted(NAMES))
+    for lookup in (surfaces.get, surfaces.defaults, surfaces.parameters):
+        with pytest.raises(KeyError) as err:
+            lookup(bad)
+        assert f"unknown surface {bad!r}; {choices}" in str(err.value)
+
+
+@pytest.mark.parametrize("x", ["x", ["a", "b"], [10**400, 1], {"x": 1}, object()])
+def test_points_that_are_not_numbers_are_named(x):
+    s = surfaces.get("rosenbrock")
+    for method in (s.f, s.grad):
+        with pytest.raises(ValueError) as err:
+            method(x)
+        assert str(err.value).startswith(
+            "rosenbrock: x must be an array of numbers of shape (..., 2); got "
+        )
 
 
 def test_batch_size_checked_against_n_samples():
