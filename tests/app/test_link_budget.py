@@ -96,7 +96,7 @@ def _child(link: dict[str, Any], controls: dict[str, Any], out: int) -> None:
             "warnings": len(at.warning),
             "charts": len(at.get("vega_lite_chart")) + len(at.get("plotly_chart")),
         }
-    except BaseException as err:  # noqa: BLE001 - reported to the parent, whatever it is
+    except BaseException as err:  # reported to the parent, whatever it is
         report, code = {"crash": f"{type(err).__name__}: {err}"}, 1
     os.write(out, json.dumps(report).encode())
     os.close(out)

@@ -11,6 +11,7 @@ import optimizers
 import surfaces
 from optimizers import description as d
 from optimizers import schedules
+from optimizers.run import footprint
 
 PARABOLA = surfaces.get("parabola")
 
@@ -181,3 +182,19 @@ def test_diverging_runs_warn_nothing(name):
         for t, i in itertools.product(range(1, 11), range(s.dim)):
             d.check(lines, d.inputs(opt.hyperparams, state, one, t, i), d.recorded(one, t, i))
     assert any(diverged)
+
+
+def test_the_memory_guard_counts_the_objectives_working_memory():
+    """A mini-batch's working arrays count: 20,000 runs each drawing 25,000 of 100,000 points
+    would hold ~26 GiB in one step, though they record almost nothing."""
+    data = surfaces.get("least_squares", n_samples=100_000, batch_size=25_000)
+    starts = np.zeros((20_000, 2))
+    sgd = optimizers.get("sgd", lr=0.01)
+    assert footprint(sgd, data, starts.shape, 1) > 20 * 2**30
+    with pytest.raises(
+        ValueError,
+        match=r"would hold \d+\.\d GiB .* lower steps \(now 1\) or the number of runs \(now 20,000",
+    ):
+        optimizers.run(sgd, data, starts, 1)
+    small = surfaces.get("least_squares", n_samples=100_000, batch_size=8)
+    assert optimizers.run(sgd, small, starts, 1).params.shape == (2, 20_000, 2)
