@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
@@ -341,10 +340,7 @@ def hyper_map(
     final, steps, diverged, _ = _outcomes(traj, surface, exp.tolerance)
     if seeds == 1:
         final, steps, diverged = final[None], steps[None], diverged[None]
-    with warnings.catch_warnings():  # an all-diverged cell is a result, not a bug
-        warnings.simplefilter("ignore", RuntimeWarning)
-        final_med = np.nanmedian(final, axis=0)
-        steps_med = np.nanmedian(steps, axis=0)
+    final_med, steps_med = _median_over_seeds(final), _median_over_seeds(steps)
     ny, nx = len(ys), len(xs)
     df = pd.DataFrame(
         {
@@ -516,6 +512,19 @@ def _replicas(start: np.ndarray, seeds: int, batch_ndim: int) -> np.ndarray:
     if seeds == 1:
         return start
     return np.broadcast_to(start, (seeds,) + (1,) * batch_ndim + start.shape)
+
+
+def _median_over_seeds(values: np.ndarray) -> np.ndarray:
+    """The median of the finite values along axis 0; NaN where a cell has none (every seed
+    diverged, or never reached the tolerance). Unlike np.nanmedian it warns of nothing, and
+    it changes no process-wide warning filter (sessions run in threads)."""
+    if values.shape[0] == 1:
+        return values[0].astype(float)
+    ordered = np.sort(values, axis=0)  # NaN sorts last
+    count = np.sum(~np.isnan(values), axis=0)
+    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[None], axis=0)[0]
+    high = np.take_along_axis(ordered, np.maximum(count // 2, 0)[None], axis=0)[0]
+    return np.where(count > 0, (low + high) / 2, np.nan)
 
 
 def _check_size(runs: int, steps: int) -> None:

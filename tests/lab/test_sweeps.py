@@ -4,6 +4,7 @@ configuration, seeds and spread, basins of attraction, fair comparisons, downloa
 import io
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -385,3 +386,17 @@ def test_oversized_sweeps_are_refused_before_running(run_calls):
     with pytest.raises(ValueError, match=r"runs × steps"):
         sweeps.basins(exp, 0, n=400)
     assert run_calls == []
+
+
+def test_the_median_over_seeds_is_nanmedian_without_its_warning():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(5, 7, 3))
+    values[rng.random(values.shape) < 0.4] = np.nan
+    values[:, 0, 0] = np.nan  # a cell where every seed diverged
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmedian(values, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = sweeps._median_over_seeds(values)
+    np.testing.assert_allclose(got, expected, equal_nan=True)
