@@ -160,8 +160,19 @@ def surface_params(objective: surfaces.Surface) -> Params:
     return tuple((k, v) for k, v in objective.param_items if v != defaults.get(k))
 
 
-def short(value: Any) -> str:
-    """A number as people read it in a legend (4 significant digits)."""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+def short(value: Any, digits: int = 4) -> str:
+    """A number as people read it in a legend: ``digits`` significant digits, more where they
+    would round it to a whole number it is not (β₁ = 0.9999999999999999 must not read "1", a
+    value the optimizer refuses).
+
+    >>> short(0.0123456), short(0.9999999999999999), short(2.00001), short(3.0)
+    ('0.01235', '0.9999999999999999', '2.00001', '3')
+    """
+    if not isinstance(value, float):
+        return str(value)
+    for more in (digits, 6, 9, 12, 15):
+        text = f"{value:.{max(more, digits)}g}"
+        rounded = float(text)
+        if rounded == value or not rounded.is_integer():
+            return text
+    return repr(value)

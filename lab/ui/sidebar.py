@@ -393,4 +393,4 @@ def _limits(spec: Param) -> tuple[float | None, float | None]:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    return ex.short(float(value), digits=6)

@@ -144,3 +144,9 @@ def test_a_hostile_formula_in_a_link_falls_back_with_a_warning(expr):
     exp, warnings = codecs.from_query({"f": ["custom"], "expr": [expr]})
     assert exp.surface == "rosenbrock"
     assert any("formula refused" in w or "too long" in w for w in warnings), warnings
+
+
+def test_a_label_never_rounds_a_value_to_a_whole_number_it_is_not():
+    config = ex.run_config("adam", lr=0.01, beta1=0.9999999999999999)
+    assert "beta1=0.9999999999999999" in config.label
+    assert ex.run_config("adam", lr=0.0123456).label == "Adam lr=0.01235"
