@@ -231,6 +231,8 @@ def _seconds(s: float) -> str:
 
 
 def _bytes(n: int) -> str:
+    if n < 2**20:
+        return "under 1 MB"
     if n < 2**30:
-        return f"{max(n / 2**20, 1):,.0f} MB"
+        return f"{n / 2**20:,.0f} MB"
     return f"{n / 2**30:,.1f} GB"
