@@ -32,10 +32,14 @@ from .experiment import STEPS, Experiment, RunConfig
 SECONDS = 2.0  # CPU one request may take
 BYTES = 256 * 2**20  # memory one computation may hold
 
-CALL = 1.2e-6  # s per numpy operation (overhead: interpreter, dispatch, allocation)
+CALL = 1.0e-6  # s per numpy operation (overhead: interpreter, dispatch, allocation)
 VALUE = 1.1e-9  # s per float64 value an operation touches
-OPTIMIZER = (30, 16)  # numpy operations per step, values per coordinate (Adam-like; the most)
-LOOP = (12, 8)  # the run loop's own bookkeeping per step: operations, values per coordinate
+# Drawing a race's view after it ran: building its chart specs with Altair (about the same for
+# any number of runs: the map's layers) and its tables (per run: downsampling, arrows, summary).
+DRAW = 0.8  # s per view drawn
+DRAW_PER_RUN = 0.015  # s per run
+OPTIMIZER = (20, 16)  # numpy operations per step, values per coordinate (Adam-like)
+LOOP = (10, 8)  # the run loop's own bookkeeping per step: operations, values per coordinate
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,14 @@ def batches(
     return total(costs)
 
 
-def page(exp: Experiment, objective: surfaces.Surface | None = None) -> Cost:
+def race(exp: Experiment, objective: surfaces.Surface | None = None) -> Cost:
     """The race every view draws: each configuration run once, its state recorded."""
     return batches(exp, lambda config: 1, objective, record_state=True)
+
+
+def page(exp: Experiment, objective: surfaces.Surface | None = None) -> Cost:
+    """The race and the drawing of one view of it."""
+    return race(exp, objective) + Cost(DRAW + DRAW_PER_RUN * len(exp.runs))
 
 
 def setup_knobs(exp: Experiment, price: Price) -> list[Knob]:

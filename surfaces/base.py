@@ -24,7 +24,7 @@ class Work(NamedTuple):
         held: float64 numbers alive at once per point (temporaries included): the memory.
     """
 
-    calls: int = 24
+    calls: int = 16
     values: int = 60
     held: int = 16
 
