@@ -274,6 +274,34 @@ GAIN_KEPT = (0.02, 0.98)  # the gain axis spans these quantiles of the finite va
 # (and at most 3 interquartile ranges beyond the middle half)
 
 
+def gain_domain(gain: np.ndarray) -> tuple[float, float]:
+    """The gain axis for finite values ``gain``: the ``GAIN_KEPT`` quantiles, within 3
+    interquartile ranges of the middle half, widened to 0 and padded by 5%; always finite.
+
+    Computed on the values divided by the largest magnitude, so gains near the largest float
+    (a huge weight decay) cannot overflow the arithmetic into ±infinity or NaN.
+
+    >>> [round(v, 6) for v in gain_domain(np.array([0.5, 1.0, 1.5]))]
+    [-0.074, 1.554]
+    >>> low, high = gain_domain(np.array([-1.7e308, 1.7e308, 1.0]))
+    >>> bool(np.isfinite([low, high]).all()) and low < 0 < high
+    True
+    """
+    size = float(np.max(np.abs(gain))) or 1.0
+    unit = np.asarray(gain, dtype=float) / size  # in [-1, 1]: nothing below can overflow
+    low, high, q1, q3 = (float(q) for q in np.quantile(unit, [*GAIN_KEPT, 0.25, 0.75]))
+    # few points: a quantile can still land on a spike, so also stay within 3 IQR of the
+    # middle half
+    low, high = max(low, q1 - 3 * (q3 - q1)), min(high, q3 + 3 * (q3 - q1))
+    low, high = min(low, 0.0), max(high, 0.0)
+    pad = 0.05 * (high - low or 1.0)
+    biggest = np.finfo(float).max  # the padding must not carry the axis past the largest float
+    return (
+        float(np.clip((low - pad) * size, -biggest, biggest)),
+        float(np.clip((high + pad) * size, -biggest, biggest)),
+    )
+
+
 def gain_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
     """Realised gain −Δθ/g per parameter: > 0 moved downhill, < 0 momentum carried it uphill.
 
@@ -293,13 +321,7 @@ def gain_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
     )
     subtitle = f"line: median of {GAIN_MEDIAN} neighbouring points; dots: each step"
     if len(data):
-        low, high, q1, q3 = (float(q) for q in np.quantile(data["gain"], [*GAIN_KEPT, 0.25, 0.75]))
-        # few points: a quantile can still land on a spike, so also stay within 3 IQR of the
-        # middle half
-        low, high = max(low, q1 - 3 * (q3 - q1)), min(high, q3 + 3 * (q3 - q1))
-        low, high = min(low, 0.0), max(high, 0.0)
-        pad = 0.05 * (high - low or 1.0)
-        low, high = low - pad, high + pad
+        low, high = gain_domain(data["gain"].to_numpy())
         scale = alt.Scale(domain=[low, high], nice=False, zero=False)
         outside = int((~data["gain"].between(low, high)).sum())
         if outside:

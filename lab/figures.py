@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import charts, frames, overlap, race_charts, step_arrows
+from . import charts, drawable, frames, overlap, race_charts, step_arrows
 from .experiment import Experiment
 from .run_style import RunStyle
 from .simulate import RunResult, simulate
@@ -48,6 +48,13 @@ def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> lis
     grid, picture, lines = land
     paths = data["paths"]
     if surface.dim == 2:
+        sampled = int(picture["finite"].iloc[0])
+    else:
+        sampled = drawable.finite_values(grid["f"]).size
+    # a formula finite on a sliver thinner than the picture's pixels can still have runs on it
+    if not sampled and not drawable.finite_values(paths["loss"]).size:
+        raise drawable.no_finite_values(surface)
+    if surface.dim == 2:
         arrows = data["arrows"]
         return [
             race_charts.trajectory_map(grid, picture, lines, paths, arrows, surface, runs, start)
@@ -59,6 +66,7 @@ def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> lis
 
 
 def loss_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
+    _some_steps(exp, data)
     surface, runs = exp.objective(), run_style(exp)
     return [
         charts.loss_chart(data["losses"], data["divergences"], surface, runs),
@@ -67,17 +75,25 @@ def loss_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
 
 
 def learning_rate_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
+    _some_steps(exp, data)
     runs = run_style(exp)
     return [charts.lr_chart(data["rates"], runs), charts.gain_chart(data["rates"], runs)]
 
 
 def state_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
     """Every run's internal state over time, one chart per parameter."""
+    _some_steps(exp, data)
     names = exp.objective().axis_names
     return [
         charts.state_chart(states, run_style(exp), f"Parameter {name}")
         for name, states in zip(names, data["states"], strict=True)
     ]
+
+
+def _some_steps(exp: Experiment, data: dict[str, Any]) -> None:
+    """Charts over steps need a step: :class:`~lab.drawable.CannotDraw` where no run took one."""
+    if not len(data["rates"]):  # a row per run, step and parameter
+        raise drawable.no_steps(len(exp.runs), len(data["errors"]))
 
 
 def run_style(exp: Experiment) -> RunStyle:

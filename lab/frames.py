@@ -261,9 +261,10 @@ def picture_region(
 
 
 def surface_picture(surface: surfaces.Surface, n: int = PICTURE) -> pd.DataFrame:
-    """The heatmap as one PNG image over :func:`picture_region` (one row: x, x2, y, y2, url)
-    and its colour range (low, high) over the window, in the colour value of
-    :func:`surface_grid`; pixels are as dense as ``n`` per side of the window."""
+    """The heatmap as one PNG image over :func:`picture_region` (one row: x, x2, y, y2, url),
+    its colour range (low, high) over the window, in the colour value of :func:`surface_grid`,
+    and how many of its pixels in the window are finite (``finite``; none: f is nowhere
+    finite there); pixels are as dense as ``n`` per side of the window."""
     (x0, x1), (y0, y1) = picture_region(surface)
     (wx0, wx1), (wy0, wy1) = surface.bounds
     nx = min(int(n * (x1 - x0) / (wx1 - wx0)), 3 * n)
@@ -279,7 +280,16 @@ def surface_picture(surface: surfaces.Surface, n: int = PICTURE) -> pd.DataFrame
     low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     url = raster.data_url(colour, low, high)
     return pd.DataFrame(
-        {"x": [x0], "x2": [x1], "y": [y0], "y2": [y1], "url": [url], "low": [low], "high": [high]}
+        {
+            "x": [x0],
+            "x2": [x1],
+            "y": [y0],
+            "y2": [y1],
+            "url": [url],
+            "low": [low],
+            "high": [high],
+            "finite": [len(finite)],
+        }
     )
 
 
@@ -335,9 +345,11 @@ def contours(surface: surfaces.Surface, n: int = 120, levels: int = 14) -> pd.Da
         value = _colour_value(surface, surface.f(np.stack([gx, gy], axis=-1)))
     inside = (gx >= wx0) & (gx <= wx1) & (gy >= wy0) & (gy <= wy1)
     finite = value[inside & np.isfinite(value)]
-    gen = contourpy.contour_generator(gx, gy, np.ma.masked_invalid(value))
     frames, line = [], 0
-    for level in np.linspace(finite.min(), finite.max(), levels + 2)[1:-1]:
+    if not len(finite):  # nowhere finite: no lines (the map says so)
+        return _concat(frames, ["level", "line", "order", "x", "y"])
+    gen = contourpy.contour_generator(gx, gy, np.ma.masked_invalid(value))
+    for level in _levels(float(finite.min()), float(finite.max()), levels):
         for segment in gen.lines(level):
             frames.append(
                 pd.DataFrame(
@@ -354,11 +366,24 @@ def contours(surface: surfaces.Surface, n: int = 120, levels: int = 14) -> pd.Da
     return _concat(frames, ["level", "line", "order", "x", "y"])
 
 
+def _levels(low: float, high: float, count: int) -> np.ndarray:
+    """``count`` levels evenly inside (low, high), without overflow where the range is wider
+    than the largest float (f from -1e308 to 1e308).
+
+    >>> _levels(0.0, 3.0, 2).tolist(), _levels(-1e308, 1e308, 1).tolist()
+    ([1.0, 2.0], [0.0])
+    """
+    fractions = np.linspace(0.0, 1.0, count + 2)[1:-1]
+    return low * (1 - fractions) + high * fractions
+
+
 def curve(surface: surfaces.Surface, n: int = 400) -> pd.DataFrame:
     """The graph of a 1-D function over its window: columns x, f."""
     ((x0, x1),) = surface.bounds
     x = np.linspace(x0, x1, n)
-    return pd.DataFrame({"x": x, "f": surface.f(x[:, None])})
+    with np.errstate(all="ignore"):
+        f = surface.f(x[:, None])
+    return pd.DataFrame({"x": x, "f": f})
 
 
 def colour_title(surface: surfaces.Surface) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 
 import surfaces
 
-from . import frames, playback, raster
+from . import drawable, frames, playback, raster
 from .charts import HEIGHT, beside_or_under, run_colour, run_dash
 from .run_style import RunStyle
 from .step_arrows import GRADIENT, MOMENTUM
@@ -283,11 +283,15 @@ def function_curve(
     """A 1-D function's graph with each run's iterates on it, played back like the map."""
     ((x0, x1),) = surface.bounds
     x = alt.X("x:Q", scale=alt.Scale(domain=[x0, x1], nice=False), title="x")
-    f_low, f_high = float(curve["f"].min()), float(curve["f"].max())
-    y = alt.Y("f:Q", title="f(x)", scale=alt.Scale(domain=[f_low, f_high], padding=16))
-    graph = alt.Chart(curve).mark_line(color=CURVE, strokeWidth=2.5).encode(x=x, y=y)
     points = paths.rename(columns={"loss": "f"})
     points = points[points["x"].between(x0, x1)]  # iterates off the window would stretch it
+    # where f is infinite its graph leaves the axis; where the graph has no finite sample at
+    # all (a sliver of a domain), the iterates on it still set the axis
+    finite = drawable.finite_values(curve["f"])
+    finite = finite if len(finite) else drawable.finite_values(points["f"])
+    f_low, f_high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    y = alt.Y("f:Q", title="f(x)", scale=alt.Scale(domain=[f_low, f_high], padding=16))
+    graph = alt.Chart(curve).mark_line(color=CURVE, strokeWidth=2.5).encode(x=x, y=y)
     last = int(paths["step"].max()) if len(paths) else 0
     colour = run_colour(runs, legend_at="bottom")
     quiet = run_colour(runs, legend=False)

@@ -22,7 +22,7 @@ import pandas as pd
 
 import surfaces
 
-from . import frames, raster
+from . import drawable, frames, raster
 from .run_style import DASHES, RunStyle
 
 GRID = 80  # surface samples per side
@@ -56,7 +56,8 @@ def figure(
     """The surface over its plotting window, each run's path on it, and playback frames.
 
     Args:
-        surface: a function of two parameters (a 1-D one raises :class:`NeedsTwoParameters`).
+        surface: a function of two parameters (a 1-D one raises :class:`NeedsTwoParameters`,
+            one finite nowhere on the grid :class:`lab.drawable.CannotDraw`).
         paths: the tidy paths table of :func:`lab.frames.paths` (run, step, the two coordinate
             columns named by ``surface.axis_names``, loss), rows in step order per run.
         runs: labels, colours and dashes of the runs, in run order; a run missing from
@@ -85,6 +86,9 @@ def figure(
     gx, gy = np.linspace(x0, x1, grid), np.linspace(y0, y1, grid)
     with np.errstate(all="ignore"):
         gz = _height(surface, surface.f(np.stack(np.meshgrid(gx, gy), axis=-1)))
+    losses = paths["loss"] if len(paths) else []
+    if not np.isfinite(gz).any() and not drawable.finite_values(losses).size:
+        raise drawable.no_finite_values(surface)  # (runs on a sliver thinner than the grid draw)
     low, high = _height_range(gz)
     lift = LIFT * (high - low)
     drawn = np.clip(gz, low, high)

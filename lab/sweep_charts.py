@@ -194,16 +194,20 @@ def _y_scale(finite: np.ndarray, logged: bool, runs: int) -> alt.Scale:
         return alt.Scale(type="log" if logged else "linear")
     low, high = float(finite.min()), float(finite.max())
     room = (STRIP * runs + 12) / HEIGHT  # the strip's share of the plot height
-    if logged:
-        lo, hi = np.log10(low), np.log10(high)
-        span = max(hi - lo, 1.0)
-        lo -= 0.05 * span
-        hi += span * room / (1 - room) + 0.05 * span
-        return alt.Scale(type="log", domain=[10**lo, 10**hi], nice=False)
-    span = max(high - low, abs(high) * 0.1, 1.0)
-    low = min(low, 0.0) if low >= 0 else low - 0.05 * span
-    high = high + span * room / (1 - room) + 0.05 * span
-    return alt.Scale(domain=[low, high], nice=False, zero=False)
+    biggest = np.finfo(float).max  # losses near it must not push the domain to infinity
+    with np.errstate(over="ignore"):
+        if logged:
+            lo, hi = np.log10(low), np.log10(high)
+            span = max(hi - lo, 1.0)
+            lo -= 0.05 * span
+            hi += span * room / (1 - room) + 0.05 * span
+            domain = np.clip(np.power(10.0, [lo, hi]), np.finfo(float).tiny, biggest)
+            return alt.Scale(type="log", domain=[float(v) for v in domain], nice=False)
+        span = min(max(high - low, abs(high) * 0.1, 1.0), biggest)
+        low = min(low, 0.0) if low >= 0 else low - 0.05 * span
+        high = high + span * room / (1 - room) + 0.05 * span
+        domain = np.clip([low, high], -biggest, biggest)
+    return alt.Scale(domain=[float(v) for v in domain], nice=False, zero=False)
 
 
 def _best_rows(data: pd.DataFrame, best: Mapping[str, float | None], field: str) -> pd.DataFrame:
@@ -321,6 +325,7 @@ def hyper_map_chart(map_df: pd.DataFrame, metric: Metric = "final") -> alt.Layer
         )
     )
     flat_domain = ["diverged", "not reached", "no value"]
+    present = [s for s in flat_domain if (status == s).any()]
     flat_scale = alt.Scale(domain=flat_domain, range=[DIVERGED, NOT_REACHED, NOT_REACHED])
     flat = (
         alt.Chart(data[status != ""])
@@ -334,9 +339,9 @@ def hyper_map_chart(map_df: pd.DataFrame, metric: Metric = "final") -> alt.Layer
                 "status:N",
                 scale=flat_scale,
                 title="",
-                legend=alt.Legend(
-                    orient="right", values=[s for s in flat_domain if (status == s).any()] or None
-                ),
+                # only the flat colours the map has; none: no legend (an empty list of values
+                # would let Vega-Lite list them all)
+                legend=alt.Legend(orient="right", values=present) if present else None,
             ),
             stroke=alt.Stroke("status:N", scale=flat_scale, legend=None),
             tooltip=tips,

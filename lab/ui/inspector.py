@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 import optimizers
-from lab import equations
+from lab import drawable, equations, views
 from lab import experiment as ex
 from lab.simulate import RunResult, simulate
 
-from . import state
+from . import guard, state
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -21,6 +21,7 @@ def results(exp: ex.Experiment) -> list[RunResult]:
 
 
 @st.fragment
+@guard.guarded(views.INSIDE_A_STEP.title)  # a fragment's reruns skip the page's guard
 def inside_a_step(
     exp: ex.Experiment, state_specs: list[dict], closeup: Callable[[int, int], dict | None]
 ) -> None:
@@ -39,15 +40,15 @@ def inside_a_step(
         r.trajectory.steps if r.trajectory.diverged_at is None else r.trajectory.diverged_at
         for r in runs
     )
+    if last == 0:
+        st.info(str(drawable.no_steps(len(every), len(every) - len(runs))), icon=":material/info:")
+        return
     left, right = st.columns([3, 1])
-    step = left.slider(
-        "Step t",
-        min_value=1,
-        max_value=max(last, 1),
-        value=1,
-        key=state.INSPECT_STEP,
-        disabled=last <= 1,
-    )
+    if last == 1:  # a slider needs two values to choose from
+        step = 1
+        left.markdown("**Step t = 1**, the only step taken.")
+    else:
+        step = left.slider("Step t", min_value=1, max_value=last, value=1, key=state.INSPECT_STEP)
     axes = list(surface.axis_names)
     axis = (
         right.radio("Parameter", axes, horizontal=True, key=state.INSPECT_AXIS)

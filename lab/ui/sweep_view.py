@@ -16,7 +16,7 @@ import optimizers
 from lab import budget, charts, figures, sweep_charts, sweeps, views
 from lab import experiment as ex
 
-from . import sidebar, state
+from . import guard, sidebar, state
 from .arrow import arrow_datasets
 
 MAP_TEXT = (
@@ -118,6 +118,7 @@ def _basins_spec(exp: ex.Experiment, run_index: int, n: int) -> dict:
 
 
 @st.fragment
+@guard.guarded(views.SWEEP.title)  # a fragment's reruns skip the page's guard
 def render(exp: ex.Experiment) -> None:
     if st.session_state.pop(
         state.SWEEP_FULL_RERUN, False

@@ -22,7 +22,7 @@ from lab import (
 from lab import experiment as ex
 from lab.views import View
 
-from . import inspector, state, sweep_view
+from . import guard, inspector, state, sweep_view
 from .arrow import arrow_datasets
 
 
@@ -73,7 +73,7 @@ def render(exp: ex.Experiment) -> None:
     tabs = st.tabs(views.TITLES, key=state.TAB, bind="query-params")
     for tab, view in zip(tabs, views.ALL, strict=True):
         if tab.open:
-            with tab:
+            with tab, guard.view(view.title):  # one view that cannot draw never takes the page
                 DRAW.get(view, _charts)(exp, view)
 
 

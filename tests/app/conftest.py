@@ -1,5 +1,6 @@
 """AppTest settings shared by every test in this folder."""
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,35 @@ def full_error_details():
     """
     with patch_config_options({"client.showErrorDetails": "full"}):
         yield
+
+
+class _Caught(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__(logging.ERROR)
+        self.caught = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.caught.append(record)
+
+
+@pytest.fixture(autouse=True)
+def view_failures():
+    """Every failure the page's guard caught in this test (``lab/ui/guard.py`` logs each one).
+
+    The guard turns an exception in a view into a short error on the page, so ``at.exception``
+    no longer sees it: this fixture fails any test in which a view broke, with the logged
+    traceback. A test that breaks a view on purpose asserts on the list and empties it.
+    """
+    caught: list[logging.LogRecord] = []
+    handler = _Caught(caught)
+    logger = logging.getLogger("lab.ui.guard")
+    logger.addHandler(handler)
+    try:
+        yield caught
+    finally:
+        logger.removeHandler(handler)
+    formatter = logging.Formatter()
+    assert not caught, "a view broke:\n" + "\n".join(formatter.format(r) for r in caught)
 
 
 DASHBOARD = str(Path(__file__).parents[2] / "dashboard.py")
