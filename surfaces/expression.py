@@ -1335,8 +1335,11 @@ def check_domain(surface: Surface, points: ArrayLike) -> str | None:
     for mask, cause, what in ((nan, cause_nan, "undefined"), (inf, cause_inf, "infinite")):
         if mask.any():
             share = 100.0 * mask.mean()
-            amount = f"{share:.0f}%" if share >= 1 else "less than 1%"
             prefix = f"{cause}: " if cause else ""
+            if mask.all():
+                messages.append(f"{prefix}f is {what} everywhere in the window")
+                continue
+            amount = f"{share:.0f}%" if share >= 1 else "less than 1%"
             messages.append(f"{prefix}f is {what} on {amount} of the window (shown as gaps)")
     return "; ".join(messages) or None
 

@@ -61,20 +61,34 @@ def render(exp: ex.Experiment) -> None:
     data = tables(exp)
     for label, error in data["errors"]:
         st.error(f"**{label}** cannot run: {error}")
-    if len(data["divergences"]):
-        stopped = "; ".join(
-            f"**{row.run}** at step {row.step}" for row in data["divergences"].itertuples()
-        )
-        st.warning(
-            f"Diverged: {stopped}. Each was stopped there; its path is drawn up to that step.",
-            icon=":material/warning:",
-        )
+    _divergence_warning(data["divergences"])
     # bound to the URL: a link reopens the same tab, and only the open tab is computed
     tabs = st.tabs(views.TITLES, key=state.TAB, bind="query-params")
     for tab, view in zip(tabs, views.ALL, strict=True):
         if tab.open:
             with tab, guard.view(view.title):  # one view that cannot draw never takes the page
                 DRAW.get(view, _charts)(exp, view)
+
+
+def _divergence_warning(divergences: Any) -> None:
+    """One warning for the runs that diverged, and for those that could not start at all (f is
+    not finite at the start: a step 0 "divergence")."""
+    rows = list(divergences.itertuples())
+    stuck = [f"**{row.run}**" for row in rows if row.step == 0]
+    later = [f"**{row.run}** at step {row.step}" for row in rows if row.step > 0]
+    parts = []
+    if later:
+        parts.append(
+            f"Diverged: {'; '.join(later)}. Each was stopped there; its path is drawn up to "
+            "that step."
+        )
+    if stuck:
+        parts.append(
+            f"Could not start: {', '.join(stuck)}: f or its gradient is not finite at the start "
+            "point. Pick another start (click the map or set x₀) or another window."
+        )
+    if parts:
+        st.warning(" ".join(parts), icon=":material/warning:")
 
 
 PLAY_HELP = (
