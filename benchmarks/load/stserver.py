@@ -3,17 +3,25 @@
 Both are started in their own process group with output to a log file, waited for through
 ``/_stcore/health`` and stopped (TERM, then KILL after a grace period) by the pid we started.
 Memory and CPU time are read from ``psutil`` when it is installed, else from ``/proc``.
+
+Started as root, ``deploy/serve.sh`` runs Streamlit as an unprivileged user (``nobody``), who
+must be able to run this Python. Where it cannot (CI's interpreter lives in ``/root/.pyenv``,
+and ``/root`` is private), ``readable_python`` gives it a hard-linked view of the same
+installation in a world-readable temporary directory: the same files, hard-linked.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import pwd
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -158,11 +166,62 @@ class StreamlitServer:
             _stop(self.proc)
 
 
+_VIEWS: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
+
+
+def _runs_streamlit_as(user: str, python: str, env: dict[str, str]) -> bool:
+    gid = pwd.getpwnam(user).pw_gid
+    check = ["setpriv", f"--reuid={user}", f"--regid={gid}", "--init-groups"]
+    check += [python, "-c", "import streamlit"]
+    done = subprocess.run(check, cwd=REPO_ROOT, env={**os.environ, **env}, capture_output=True)
+    return done.returncode == 0
+
+
+def readable_python(user: str = "nobody") -> tuple[str, dict[str, str]]:
+    """A Python with this one's packages that ``user`` can run, and the environment it needs.
+
+    ``sys.executable`` itself when ``user`` can run it (or we are not root: then serve.sh runs
+    everything as us). Otherwise a view of ``sys.prefix`` made of hard links (``cp -al``, a few
+    seconds, no data copied; a copy if the temporary directory is on another file system) in a
+    temporary directory that others may read, removed when this interpreter exits.
+    ``LD_LIBRARY_PATH`` points at the view's ``lib``, because the interpreter's RUNPATH still
+    names the private original.
+    """
+    if os.geteuid() != 0 or _runs_streamlit_as(user, sys.executable, {}):
+        return sys.executable, {}
+    key = (user, sys.prefix)
+    if key in _VIEWS:
+        return _VIEWS[key]
+    prefix = Path(sys.prefix)
+    if sys.prefix != sys.base_prefix:
+        raise RuntimeError(
+            f"{user} cannot run {sys.executable}, a virtual environment in {sys.prefix}; "
+            "create it where others can read it"
+        )
+    top = Path(tempfile.mkdtemp(prefix="optimizer-lab-python."))
+    atexit.register(shutil.rmtree, top, True)
+    top.chmod(0o755)
+    view = top / prefix.name
+    linked = subprocess.run(["cp", "-al", str(prefix), str(view)], capture_output=True)
+    if linked.returncode != 0:  # another file system: a real copy (~1.6 GB for CI's pyenv)
+        shutil.rmtree(view, ignore_errors=True)
+        subprocess.run(["cp", "-a", str(prefix), str(view)], check=True)
+    python = view / Path(sys.executable).relative_to(prefix)
+    env = {"LD_LIBRARY_PATH": str(view / "lib")}
+    if not _runs_streamlit_as(user, str(python), env):
+        raise RuntimeError(f"{user} cannot run {sys.executable}, nor a view of it at {python}")
+    _VIEWS[key] = (str(python), env)
+    return _VIEWS[key]
+
+
 class ProxiedServers:
     """``deploy/serve.sh -k K``: K Streamlit processes behind nginx, on free loopback ports.
 
     The script prints ``backend <i>: pid <pid> <url>`` for each process and ``URL <url>`` when
-    everything answers; it stops its processes on TERM.
+    everything answers; it stops its processes on TERM. ``debug_upstream`` (on by default here)
+    makes nginx name the process behind each response in an ``X-Upstream`` header, which
+    ``stclient.Session.upstreams`` collects; production set-ups leave it off. Started as root,
+    the Streamlit processes run as ``user`` (serve.sh ``--user``), with ``readable_python``.
     """
 
     def __init__(
@@ -171,11 +230,18 @@ class ProxiedServers:
         log_path: Path,
         app: Path | None = None,
         extra_args: list[str] | None = None,
+        *,
+        debug_upstream: bool = True,
+        user: str = "nobody",
+        serve_args: list[str] | None = None,
     ) -> None:
         self.processes = processes
         self.log_path = log_path
         self.app = app or REPO_ROOT / "dashboard.py"
         self.extra_args = extra_args or []
+        self.debug_upstream = debug_upstream
+        self.user = user
+        self.serve_args = serve_args or []  # more serve.sh options, e.g. ["--client-conns", "4"]
         self.url = ""
         self.pids: list[int] = []
         self.backend_urls: list[str] = []
@@ -187,9 +253,16 @@ class ProxiedServers:
         cmd = ["bash", str(SERVE_SH), "-k", str(self.processes), "--port", str(ports[0])]
         cmd += ["--backend-ports", ",".join(map(str, ports[1:])), "--app", str(self.app)]
         cmd += ["--keep-logs"]  # read by logs(); removed in __exit__
+        if self.debug_upstream:
+            cmd += ["--debug-upstream"]
+        python, python_env = sys.executable, {}
+        if os.geteuid() == 0:
+            cmd += ["--user", self.user]
+            python, python_env = readable_python(self.user)
+        cmd += self.serve_args
         if self.extra_args:
             cmd += ["--", *self.extra_args]
-        env = {**os.environ, "PYTHON": sys.executable}
+        env = {**os.environ, **python_env, "PYTHON": python}
         self.proc = subprocess.Popen(
             cmd,
             cwd=REPO_ROOT,

@@ -1,9 +1,10 @@
 """Two Streamlit processes behind nginx (``deploy/serve.sh``): sessions stay on their process.
 
-The fixture starts ``deploy/serve.sh -k 2`` on free loopback ports and talks to it with the
-load harness's websocket client (``benchmarks/load/stclient.py``), the way a browser does. The
-nginx config adds an ``X-Upstream`` header naming the process behind every response, the
-websocket handshake included.
+The fixture starts ``deploy/serve.sh -k 2 --debug-upstream`` on free loopback ports and talks
+to it with the load harness's websocket client (``benchmarks/load/stclient.py``), the way a
+browser does. ``--debug-upstream`` makes nginx add an ``X-Upstream`` header naming the process
+behind every response, the websocket handshake included; production runs leave it off
+(tests/deploy/test_hardening.py checks that it is absent then).
 
 A missing nginx is a failure, not a skip: CI installs it (``apt-get install -y nginx``).
 """
@@ -25,7 +26,12 @@ LOAD_DIR = REPO_ROOT / "benchmarks" / "load"
 
 
 def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, LOAD_DIR / f"{name}.py")
+    """benchmarks/load/<name>.py, loaded once per test run (stserver caches a Python view)."""
+    path = LOAD_DIR / f"{name}.py"
+    loaded = sys.modules.get(name)
+    if loaded is not None and Path(getattr(loaded, "__file__", "")) == path:
+        return loaded
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -51,7 +57,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail("nginx is not installed (Debian: apt-get install -y nginx); it is required")
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     try:
-        with stserver.ProxiedServers(2, log) as servers:
+        with stserver.ProxiedServers(2, log, debug_upstream=True) as servers:
             assert len(servers.pids) == 2, log.read_text()
             yield servers.url
     except (RuntimeError, subprocess.SubprocessError) as err:
