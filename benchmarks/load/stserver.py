@@ -214,6 +214,49 @@ def readable_python(user: str = "nobody") -> tuple[str, dict[str, str]]:
     return _VIEWS[key]
 
 
+def readable_repo(user: str = "nobody") -> Path:
+    """This checkout, or a view of it that ``user`` can read.
+
+    A checkout under a private directory (``/root``, a 700 home) cannot be served by an
+    unprivileged user; then a hard-linked view of it (``cp -al``, a copy across file systems) in
+    a temporary directory others may read stands in, removed when this interpreter exits. Its
+    ``dashboard.py`` imports the view's own packages (a script's folder comes first on the path).
+    """
+    if os.geteuid() != 0 or _reads(user, REPO_ROOT / "dashboard.py"):
+        return REPO_ROOT
+    if user in _REPOS:
+        return _REPOS[user]
+    top = Path(tempfile.mkdtemp(prefix="optimizer-lab-repo."))
+    atexit.register(shutil.rmtree, top, True)
+    top.chmod(0o755)
+    view = top / REPO_ROOT.name
+    linked = subprocess.run(["cp", "-al", str(REPO_ROOT), str(view)], capture_output=True)
+    if linked.returncode != 0:
+        shutil.rmtree(view, ignore_errors=True)
+        subprocess.run(["cp", "-a", str(REPO_ROOT), str(view)], check=True)
+    if not _reads(user, view / "dashboard.py"):
+        raise RuntimeError(f"{user} cannot read {REPO_ROOT}, nor a view of it at {view}")
+    _REPOS[user] = view
+    return view
+
+
+_REPOS: dict[str, Path] = {}
+
+
+def _reads(user: str, path: Path) -> bool:
+    gid = pwd.getpwnam(user).pw_gid
+    check = [
+        "setpriv",
+        f"--reuid={user}",
+        f"--regid={gid}",
+        "--init-groups",
+        "test",
+        "-r",
+        str(path),
+    ]
+    return subprocess.run(check, cwd="/", capture_output=True).returncode == 0
+
+
 class ProxiedServers:
     """``deploy/serve.sh -k K``: K Streamlit processes behind nginx, on free loopback ports.
 
@@ -250,8 +293,15 @@ class ProxiedServers:
 
     def __enter__(self) -> ProxiedServers:
         ports = [free_port() for _ in range(self.processes + 1)]
-        cmd = ["bash", str(SERVE_SH), "-k", str(self.processes), "--port", str(ports[0])]
-        cmd += ["--backend-ports", ",".join(map(str, ports[1:])), "--app", str(self.app)]
+        root = readable_repo(self.user) if os.geteuid() == 0 else REPO_ROOT
+        app = (
+            root / self.app.relative_to(REPO_ROOT)
+            if self.app.is_relative_to(REPO_ROOT)
+            else self.app
+        )
+        cmd = ["bash", str(root / SERVE_SH.relative_to(REPO_ROOT)), "-k", str(self.processes)]
+        cmd += ["--port", str(ports[0]), "--backend-ports", ",".join(map(str, ports[1:]))]
+        cmd += ["--app", str(app)]
         cmd += ["--keep-logs"]  # read by logs(); removed in __exit__
         if self.debug_upstream:
             cmd += ["--debug-upstream"]
@@ -265,7 +315,7 @@ class ProxiedServers:
         env = {**os.environ, **python_env, "PYTHON": python}
         self.proc = subprocess.Popen(
             cmd,
-            cwd=REPO_ROOT,
+            cwd=root,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
