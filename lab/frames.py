@@ -81,7 +81,8 @@ def losses(results: list[RunResult], surface: surfaces.Surface) -> pd.DataFrame:
         traj = r.trajectory
         rows = sample_steps(_last_row(r))
         norms = np.full(traj.steps + 1, np.nan)
-        norms[:-1] = np.linalg.norm(traj.grads, axis=-1)
+        with np.errstate(over="ignore"):  # a diverging run's gradient may overflow: inf
+            norms[:-1] = np.linalg.norm(traj.grads, axis=-1)
         frames.append(
             pd.DataFrame(
                 {
@@ -314,16 +315,16 @@ def surface_grid(surface: surfaces.Surface, n: int = PICK_GRID) -> pd.DataFrame:
     xe, ye = np.linspace(x0, x1, n + 1)[:-1], np.linspace(y0, y1, n + 1)[:-1]
     dx, dy = (x1 - x0) / n, (y1 - y0) / n
     gx, gy = np.meshgrid(xe + dx / 2, ye + dy / 2)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # float32 for the tooltips: beyond 3.4e38 is inf
         f = surface.f(np.stack([gx, gy], axis=-1))
-    return pd.DataFrame(
-        {
-            "x": np.tile(xe, n),
-            "y": np.repeat(ye, n),
-            "f": f.ravel().astype(np.float32),
-            "colour": _colour_value(surface, f).ravel().astype(np.float32),
-        }
-    )
+        return pd.DataFrame(
+            {
+                "x": np.tile(xe, n),
+                "y": np.repeat(ye, n),
+                "f": f.ravel().astype(np.float32),
+                "colour": _colour_value(surface, f).ravel().astype(np.float32),
+            }
+        )
 
 
 def contours(surface: surfaces.Surface, n: int = 120, levels: int = 14) -> pd.DataFrame:
@@ -402,7 +403,8 @@ def _colour_value(surface: surfaces.Surface, f: np.ndarray) -> np.ndarray:
 def _nearest(surface: surfaces.Surface, point: np.ndarray) -> float:
     if len(surface.minima) == 0 or not np.isfinite(point).all():
         return np.nan
-    return float(np.min(np.linalg.norm(surface.minima - point, axis=-1)))
+    with np.errstate(over="ignore"):  # a point far out (a diverged run's last): inf
+        return float(np.min(np.linalg.norm(surface.minima - point, axis=-1)))
 
 
 def _first_below(surface: surfaces.Surface, loss: np.ndarray, tolerance: float) -> int | None:

@@ -48,10 +48,11 @@ def hidden_pairs(
             if len(a) < 2:
                 continue
             lower = a.to_numpy()
-            gap = np.sqrt(((lower - b.to_numpy()) ** 2).sum(axis=1))
-            # weigh each stretch by how far the lower run travels on it: two runs resting at
-            # the same minimum do not hide each other's race
-            travel = np.sqrt((np.diff(lower, axis=0) ** 2).sum(axis=1))
+            with np.errstate(over="ignore"):  # a diverging run's huge steps: inf, no warning
+                gap = np.linalg.norm(lower - b.to_numpy(), axis=1)
+                # weigh each stretch by how far the lower run travels on it: two runs resting
+                # at the same minimum do not hide each other's race
+                travel = np.linalg.norm(np.diff(lower, axis=0), axis=1)
             covered = (gap[1:] < CLOSE * diagonal) & (gap[:-1] < CLOSE * diagonal)
             if travel.sum() > 0 and travel[covered].sum() >= MOSTLY * travel.sum():
                 pairs.append((below, above))

@@ -412,7 +412,7 @@ def basins(exp: Experiment, run_index: int, n: int = 40) -> pd.DataFrame:
     index = np.full((n, n), -1)
     steps = np.full((n, n), np.nan)
     if len(minima):
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):  # far-off ends: inf distances
             end = traj.params[-1]
             dist = np.linalg.norm(end[..., None, :] - minima, axis=-1)  # (n, n, k)
             nearest = np.argmin(np.where(np.isnan(dist), np.inf, dist), axis=-1)
