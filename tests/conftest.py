@@ -8,7 +8,10 @@
 Choose one explicitly with ``HYPOTHESIS_PROFILE=ci python -m pytest``.
 """
 
+import importlib.util
 import os
+import sys
+from pathlib import Path
 
 from hypothesis import settings
 
@@ -20,3 +23,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or _default)
 # tests/data/ holds reference data and the scripts that generated it (they import torch, which is
 # not a dependency); --doctest-modules would otherwise import them as modules.
 collect_ignore = ["data"]
+
+
+# The load harness's client and server helpers (benchmarks/load/), importable by the tests that
+# start servers (``import stclient, stserver``): loaded once, so stserver's caches are shared.
+for _name in ("stclient", "stserver"):
+    _spec = importlib.util.spec_from_file_location(
+        _name, Path(__file__).parents[1] / "benchmarks" / "load" / f"{_name}.py"
+    )
+    assert _spec and _spec.loader
+    sys.modules[_name] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules[_name])

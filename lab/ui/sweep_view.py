@@ -6,6 +6,7 @@ configuration, memoised across sessions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -175,7 +176,7 @@ def render(exp: ex.Experiment) -> None:
     if refusal := ledger.admit(*_map_budget(exp, index, size, int(seeds))):
         st.error(refusal, icon=":material/speed:")
     else:
-        _map_section(exp, grid_args, metric)
+        _drawn(lambda: _map(exp, *grid_args), lambda: _map_spec(exp, grid_args, metric), "map")
 
     if exp.objective().dim != 2:
         return
@@ -189,19 +190,7 @@ def render(exp: ex.Experiment) -> None:
     if refusal := ledger.admit(*_basins_budget(exp, index, size)):
         st.error(refusal, icon=":material/speed:")
         return
-    try:
-        starts = _basins(exp, index, size)
-    except ValueError as err:
-        st.error(str(err))
-        return
-    st.vega_lite_chart(_basins_spec(exp, index, size), width="stretch")
-    st.download_button(
-        "Basins (CSV)",
-        sweeps.sweep_csv(starts),
-        "optimizer-lab-basins.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
+    _drawn(lambda: _basins(exp, index, size), lambda: _basins_spec(exp, index, size), "basins")
 
 
 def _lr_section(exp: ex.Experiment, sweep: tuple, metric: str) -> None:
@@ -239,17 +228,18 @@ def _lr_section(exp: ex.Experiment, sweep: tuple, metric: str) -> None:
     )
 
 
-def _map_section(exp: ex.Experiment, grid_args: tuple, metric: str) -> None:
+def _drawn(table: Callable[[], pd.DataFrame], spec: Callable[[], dict], name: str) -> None:
+    """A map of the Sweep view: its chart and its CSV, or the error that kept it from running."""
     try:
-        grid = _map(exp, *grid_args)
+        data = table()
     except ValueError as err:
         st.error(str(err))
         return
-    st.vega_lite_chart(_map_spec(exp, grid_args, metric), width="stretch")
+    st.vega_lite_chart(spec(), width="stretch")
     st.download_button(
-        "Map (CSV)",
-        sweeps.sweep_csv(grid),
-        "optimizer-lab-map.csv",
+        f"{name.capitalize()} (CSV)",
+        sweeps.sweep_csv(data),
+        f"optimizer-lab-{name}.csv",
         mime="text/csv",
         on_click="ignore",
     )

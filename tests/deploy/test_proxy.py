@@ -12,35 +12,18 @@ A missing nginx is a failure, not a skip: CI installs it (``apt-get install -y n
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import stclient  # benchmarks/load/stclient.py, registered by tests/conftest.py
+import stserver  # benchmarks/load/stserver.py, registered by tests/conftest.py
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOAD_DIR = REPO_ROOT / "benchmarks" / "load"
 
-
-def _load(name: str):
-    """benchmarks/load/<name>.py, loaded once per test run (stserver caches a Python view)."""
-    path = LOAD_DIR / f"{name}.py"
-    loaded = sys.modules.get(name)
-    if loaded is not None and Path(getattr(loaded, "__file__", "")) == path:
-        return loaded
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-stclient = _load("stclient")
-stserver = _load("stserver")
 
 pytestmark = pytest.mark.timeout(180)
 

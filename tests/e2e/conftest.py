@@ -4,7 +4,8 @@ Fixtures
     ``app_url``  (session) base URL of ``streamlit run dashboard.py`` on a free localhost port.
     ``browser``  (session) Playwright (sync API) Chromium from ``/usr/bin/chromium``, headless.
     ``page``     a fresh 1600x1000 page per test; a screenshot is saved if the test fails.
-    ``wait_for_app``, ``assert_no_exception``, ``screenshot``: the helpers below, as fixtures,
+    ``wait_for_app``, ``assert_no_exception``, ``open_tab``, ``screenshot``: the helpers below,
+    as fixtures,
     because ``--import-mode=importlib`` gives test modules no import path to this file.
 
 Every test collected in this folder is marked ``e2e`` (``python -m pytest -m "not e2e"`` skips
@@ -120,6 +121,17 @@ def assert_no_exception(page) -> None:
         raise AssertionError(f"{count} Streamlit exception(s) on the page:\n{texts}")
 
 
+def open_tab(page, name: str) -> None:
+    """Click the tab ``name`` and wait for its rerun (the tab is bound to the URL, so wait for
+    the URL to name it, not just for the click), then for the page to settle, exception-free."""
+    page.get_by_role("tab", name=name, exact=True).click()
+    page.wait_for_function(
+        "name => new URLSearchParams(location.search).get('tab') === name", arg=name
+    )
+    wait_for_app(page)
+    assert_no_exception(page)
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page PNG to tests/artifacts/screenshots/<name>.png and return its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -136,6 +148,11 @@ def _wait_for_app_fixture():
 @pytest.fixture(name="assert_no_exception")
 def _assert_no_exception_fixture():
     return assert_no_exception
+
+
+@pytest.fixture(name="open_tab")
+def _open_tab_fixture():
+    return open_tab
 
 
 @pytest.fixture(name="screenshot")

@@ -14,14 +14,13 @@ A missing nginx fails, like a missing Chromium (tests/e2e/conftest.py).
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import stserver  # benchmarks/load/stserver.py, registered by tests/conftest.py
 from playwright.sync_api import Page, expect
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -61,26 +60,11 @@ _COUNTER_JS = """
 """
 
 
-def _load_stserver():
-    """benchmarks/load/stserver.py, once per test run (it caches a Python view for nobody)."""
-    path = REPO_ROOT / "benchmarks" / "load" / "stserver.py"
-    loaded = sys.modules.get("stserver")
-    if loaded is not None and Path(getattr(loaded, "__file__", "")) == path:
-        return loaded
-    spec = importlib.util.spec_from_file_location("stserver", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["stserver"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def served_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``deploy/serve.sh -k 1`` as it runs in production: no debug header, default limits."""
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         pytest.fail("nginx is not installed (Debian: apt-get install -y nginx); it is required")
-    stserver = _load_stserver()
     log = tmp_path_factory.mktemp("serve-csp") / "serve.log"
     try:
         with stserver.ProxiedServers(1, log, debug_upstream=False) as servers:
@@ -116,7 +100,7 @@ def _open(page: Page, url: str, wait_for_app) -> str:
 
 
 def test_every_tab_works_under_the_policy(
-    page: Page, served_url: str, wait_for_app, assert_no_exception, screenshot
+    page: Page, served_url: str, wait_for_app, assert_no_exception, open_tab, screenshot
 ) -> None:
     console = _Console(page)
     policy = _open(page, served_url, wait_for_app)
@@ -142,12 +126,7 @@ def test_every_tab_works_under_the_policy(
     names = page.get_by_role("tab").all_inner_texts()
     assert len(names) >= 4, names
     for name in names[1:]:
-        page.get_by_role("tab", name=name, exact=True).click()
-        page.wait_for_function(
-            "name => new URLSearchParams(location.search).get('tab') === name", arg=name
-        )
-        wait_for_app(page)
-        assert_no_exception(page)
+        open_tab(page, name)
         drawn = page.evaluate(_CHARTS_DRAWN_JS)
         assert all(drawn), f"{name}: Vega-Lite charts without a canvas or svg: {drawn}"
         if name == "3-D":  # Plotly, loaded when the tab opens, draws with WebGL

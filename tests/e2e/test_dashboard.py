@@ -129,19 +129,13 @@ def test_default_page_draws_trajectories(
     full_screenshot(page, screenshot, "trajectories")
 
 
-def test_each_tab_draws(page, app_url, wait_for_app, assert_no_exception, screenshot):
+def test_each_tab_draws(page, app_url, wait_for_app, assert_no_exception, open_tab, screenshot):
     load(page, app_url, wait_for_app, assert_no_exception)
     names = page.get_by_role("tab").all_inner_texts()
     assert names[: len(TABS) - 1] == list(TABS[:-1]) and names[-1] == TABS[-1], names
 
     for name in names[1:]:
-        page.get_by_role("tab", name=name, exact=True).click()
-        # the tab is bound to the URL: wait for its rerun, not just for the click
-        page.wait_for_function(
-            "name => new URLSearchParams(location.search).get('tab') === name", arg=name
-        )
-        wait_for_app(page)
-        assert_no_exception(page)
+        open_tab(page, name)
         expect_tab_selected(page, name)
         if name in CHARTS_PER_TAB:  # the tabs this file knows; newer ones only have to work
             assert_charts_drawn(page, CHARTS_PER_TAB[name])
