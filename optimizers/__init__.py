@@ -26,12 +26,13 @@ from .registry import (
 )
 from .run import run
 from .schedules import Schedule
-from .trajectory import Trajectory
+from .trajectory import Outcome, Trajectory
 
 __all__ = [
     "Hyperparam",
     "Line",
     "Optimizer",
+    "Outcome",
     "Schedule",
     "StateField",
     "Step",

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from params import Param
 
-from .base import Optimizer
+from .base import Optimizer, Step
 from .schedules import Schedule
-from .trajectory import Trajectory
+from .trajectory import Outcome, Trajectory
 
 CHECK_EVERY = 64  # steps between divergence checks (each check is one vectorised pass)
 MAX_BYTES = 4 * 2**30  # the most one call may hold (see `footprint`); apps set smaller budgets
+RECORDS = ("trajectory", "outcome")
+
+Record = Literal["trajectory", "outcome"]
+Condition = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (params, loss) of rows -> bool
 
 
 class Objective(Protocol):
@@ -41,7 +46,9 @@ def run(
     seed: int | None = 0,
     bounds_margin: float | None = 10.0,
     record_state: bool = True,
-) -> Trajectory:
+    record: Record = "trajectory",
+    watch: Mapping[str, Condition] | None = None,
+) -> Trajectory | Outcome:
     """Run ``optimizer`` on ``objective`` from ``x0`` for ``steps`` steps, for a batch of runs.
 
     The batch is the broadcast of ``x0``'s leading axes with the shapes of array-valued
@@ -49,6 +56,11 @@ def run(
     rates. A run diverges at the first step whose parameters or loss are not finite, or whose
     parameters leave the objective's ``bounds`` widened by ``bounds_margin`` widths on each side
     (None: only non-finite values count); it then stops, and the others go on.
+
+    With ``record="outcome"`` the run keeps only what a sweep reads: each run's final parameters
+    and loss, its divergence step, and the first step at which each condition in ``watch``
+    held. It holds a few rows per run (those since the last divergence check) instead of every
+    step, and gives the same numbers, bit for bit, as the full trajectory of the same call.
 
     Args:
         optimizer: from :func:`optimizers.get`.
@@ -61,25 +73,39 @@ def run(
         seed: None or a whole number ≥ 0; seeds the gradient noise and mini-batch sampling, so
             the same seed gives the same run (None: fresh entropy each call).
         bounds_margin: divergence box around ``objective.bounds``, in widths (≥ 0), or None.
-        record_state: also record the optimizer's state after every step.
+        record_state: also record the optimizer's state after every step (trajectory only).
+        record: ``"trajectory"`` (every step's values) or ``"outcome"`` (what a sweep reads).
+        watch: outcome only: conditions by name, each ``condition(params, loss)`` of a chunk of
+            consecutive rows, shapes (rows, *batch, d) and (rows, *batch), returning a boolean
+            array (rows, *batch, ...) (trailing axes allowed, e.g. one per target point). A
+            row counts from the start (row 0) up to the run's last step or divergence step.
 
     Returns:
-        A :class:`Trajectory`.
+        A :class:`Trajectory`, or with ``record="outcome"`` an :class:`Outcome`.
 
     >>> import optimizers, surfaces
     >>> traj = run(optimizers.get("sgd", lr=0.5), surfaces.get("parabola"), [4.0], 3)
     >>> traj.params[:, 0]
     array([4. , 2. , 1. , 0.5])
+    >>> lrs = np.array([[0.5], [1.0], [2.5]])  # three runs; ½x² diverges for lr > 2
+    >>> out = run(optimizers.get("sgd", lr=lrs), surfaces.get("parabola"), [4.0], 100,
+    ...           record="outcome", watch={"tol": lambda x, f: f < 1e-6})
+    >>> out.first_step["tol"], out.diverged_at
+    (array([12,  1, -1]), array([None, None, 9], dtype=object))
+    >>> out.final_loss
+    array([0., 0., nan])
     """
     steps = _check_steps(steps)
     seed = _check_seed(seed)
     schedule = _check_schedule(schedule)
     x = _check_start(x0, objective, optimizer)
     noise = _check_noise(noise)
-    need = footprint(optimizer, objective, x.shape, steps, record_state=record_state)
+    watch = _check_watch(record, watch)
+    need = footprint(optimizer, objective, x.shape, steps, record_state=record_state, record=record)
     if need > MAX_BYTES:
+        held = "steps × runs × recorded quantities" if record == "trajectory" else "runs"
         raise ValueError(
-            f"this run would hold {need / 2**30:.1f} GiB (steps × runs × recorded quantities, "
+            f"this run would hold {need / 2**30:.1f} GiB ({held}, "
             f"and the objective's working memory); at most {MAX_BYTES / 2**30:g} GiB: "
             f"lower steps (now {steps:,}) or the number of runs (now {x.size // x.shape[-1]:,})"
         )
@@ -88,44 +114,114 @@ def run(
     factors = (schedule or Schedule()).factors(steps)
     lr_per_step = factors.reshape((steps,) + (1,) * np.ndim(base_lr)) * base_lr
     lrs = lr_per_step.tolist() if np.ndim(base_lr) == 0 else lr_per_step  # floats are faster
-    stochastic = getattr(objective, "stochastic", False)
     low, high = _escape_box(objective, bounds_margin, x.shape[-1])
+    path = _path(optimizer, objective, x, steps, lrs, noise, rng)
+    with np.errstate(all="ignore"):  # diverging runs overflow: expected, and handled below
+        if record == "outcome":
+            return _outcome(objective, x, steps, path, low, high, watch)
+        return _trajectory(objective, x, steps, path, low, high, lr_per_step, record_state)
 
+
+def _path(
+    optimizer: Optimizer,
+    objective: Objective,
+    x: np.ndarray,
+    steps: int,
+    lrs: Any,
+    noise: float,
+    rng: np.random.Generator,
+) -> Iterator[tuple[np.ndarray, Step, np.ndarray]]:
+    """Steps 1..steps of every run: yields each step's gradient (noise included), the
+    optimizer's :class:`Step`, and the new parameters. Written once for both records."""
+    stochastic = getattr(objective, "stochastic", False)
+    state = optimizer.init(x)
+    for t in range(steps):
+        g = objective.minibatch_grad(x, rng) if stochastic else objective.grad(x)
+        if noise:
+            g = g + noise * rng.standard_normal(x.shape)
+        result = optimizer.step(g, state, x, lrs[t])
+        state = result.state
+        x = x + result.updates
+        yield g, result, x
+
+
+def _trajectory(
+    objective: Objective,
+    x: np.ndarray,
+    steps: int,
+    path: Iterator[tuple[np.ndarray, Step, np.ndarray]],
+    low: np.ndarray | None,
+    high: np.ndarray | None,
+    lr_per_step: np.ndarray,
+    record_state: bool,
+) -> Trajectory:
+    """Record every step of ``path``, checking divergence every CHECK_EVERY steps."""
     shape, batch = x.shape, x.shape[:-1]
     params = np.empty((steps + 1, *shape))
     loss = np.empty((steps + 1, *batch))
     grads, updates, lr_eff = (np.empty((steps, *shape)) for _ in range(3))
     states: dict[str, np.ndarray] = {}
     divergence = np.full(batch, -1)
-    with np.errstate(all="ignore"):
-        params[0] = x
-        state = optimizer.init(x)
-        checked, last = -1, steps  # rows up to `checked` have their loss and health known
-        for t in range(1, steps + 1):
-            g = objective.minibatch_grad(x, rng) if stochastic else objective.grad(x)
-            if noise:
-                g = g + noise * rng.standard_normal(shape)
-            result = optimizer.step(g, state, x, lrs[t - 1])
-            state = result.state
-            x = x + result.updates
-            params[t], grads[t - 1], updates[t - 1] = x, g, result.updates
-            lr_eff[t - 1] = result.lr_eff
-            if record_state:
-                _record(states, state, t - 1, steps)
-            if t % CHECK_EVERY == 0 or t == steps:
-                checked = _check_rows(objective, params, loss, divergence, checked, t, low, high)
-                if (divergence >= 0).all():
-                    last = t
-                    break
-        if steps == 0:
-            _check_rows(objective, params, loss, divergence, checked, 0, low, high)
-        _blank_after_divergence(
-            divergence, last, params, loss, grads, updates, lr_eff, *states.values()
-        )
+    params[0] = x
+    start, last = 0, steps  # the first row whose loss and health are not known yet
+    for t, (g, result, x) in enumerate(path, start=1):
+        params[t], grads[t - 1], updates[t - 1] = x, g, result.updates
+        lr_eff[t - 1] = result.lr_eff
+        if record_state:
+            _record(states, result.state, t - 1, steps)
+        if t % CHECK_EVERY == 0 or t == steps:
+            loss[start : t + 1] = _check_rows(
+                objective, params[start : t + 1], start, divergence, low, high
+            )
+            start = t + 1
+            if (divergence >= 0).all():
+                last = t
+                break
+    if steps == 0:
+        loss[:] = _check_rows(objective, params, 0, divergence, low, high)
+    _blank_after_divergence(
+        divergence, last, params, loss, grads, updates, lr_eff, *states.values()
+    )
     arrays = (params, loss, grads, updates, lr_eff, lr_per_step, *states.values(), divergence)
     for a in arrays:
         a.flags.writeable = False
     return Trajectory(params, loss, grads, updates, lr_eff, lr_per_step, states, divergence)
+
+
+def _outcome(
+    objective: Objective,
+    x: np.ndarray,
+    steps: int,
+    path: Iterator[tuple[np.ndarray, Step, np.ndarray]],
+    low: np.ndarray | None,
+    high: np.ndarray | None,
+    watch: Mapping[str, Condition],
+) -> Outcome:
+    """Keep the rows since the last divergence check in a ring (the trajectory's chunks, row
+    for row), and of each chunk only the divergence steps and the first steps of ``watch``."""
+    batch = x.shape[:-1]
+    ring = np.empty((min(steps, CHECK_EVERY) + 1, *x.shape))  # the first chunk has one more row
+    divergence = np.full(batch, -1)
+    first: dict[str, np.ndarray] = {}
+    ring[0] = x
+    start = 0  # the row ring[0] holds
+    for t, (_, _, x) in enumerate(path, start=1):
+        ring[t - start] = x
+        if t % CHECK_EVERY == 0 or t == steps:
+            loss = _check_rows(objective, ring[: t + 1 - start], start, divergence, low, high)
+            _first_steps(watch, first, ring[: t + 1 - start], loss, start, divergence)
+            start = t + 1
+            if (divergence >= 0).all():
+                break
+    if steps == 0:
+        loss = _check_rows(objective, ring, 0, divergence, low, high)
+        _first_steps(watch, first, ring, loss, 0, divergence)
+    ended = (divergence < 0) | (divergence == steps)  # ran to the last step: its row is kept
+    final_params = np.where(ended[..., None], x, np.nan)
+    final_loss = np.where(ended, loss[-1], np.nan)
+    for a in (final_params, final_loss, divergence, *first.values()):
+        a.flags.writeable = False
+    return Outcome(final_params, final_loss, divergence, first, steps)
 
 
 def footprint(
@@ -135,52 +231,91 @@ def footprint(
     steps: int,
     *,
     record_state: bool = True,
+    record: Record = "trajectory",
 ) -> int:
     """Bytes `run` holds at its peak for starts of ``shape`` (..., d) and ``steps`` steps.
 
-    Counts what it records (parameters, gradients, updates and effective learning rates for
-    every step and run, the loss, and each optimizer state field when ``record_state``) and one
-    gradient evaluation's working values (``objective.work.held`` per run where the objective
-    declares its :class:`surfaces.base.Work`: a mini-batch's, data included).
+    A trajectory counts what it records (parameters, gradients, updates and effective learning
+    rates for every step and run, the loss, and each optimizer state field when
+    ``record_state``). An outcome counts the rows it keeps between divergence checks (their
+    parameters and loss, and the same again for the watched conditions' results), one step's
+    working values (parameters, gradient, update, effective learning rate, each state field)
+    and its results. Both count one gradient evaluation's working values
+    (``objective.work.held`` per run where the objective declares its
+    :class:`surfaces.base.Work`: a mini-batch's, data included).
 
     >>> import optimizers, surfaces
     >>> footprint(optimizers.get("adam"), surfaces.get("rosenbrock"), (10, 2), 100)
     106320
+    >>> footprint(optimizers.get("adam"), surfaces.get("rosenbrock"), (10, 2), 100,
+    ...           record="outcome")
+    33840
     """
+    _check_record(record)
     shape = np.broadcast_shapes(tuple(shape), optimizer.batch_shape)
     size, runs = math.prod(shape), math.prod(shape[:-1])
-    fields = 0
-    if record_state:
-        state = optimizer.init(np.zeros(shape[-1:]))
-        fields = sum(
-            v is not None and n != "step" for n, v in zip(state._fields, state, strict=True)
-        )
+    state = optimizer.init(np.zeros(shape[-1:]))
+    fields = sum(v is not None and n != "step" for n, v in zip(state._fields, state, strict=True))
     work = getattr(objective, "work", None)
     per_run = work.held if work is not None else 16
-    return 8 * ((steps + 1) * (size * (4 + fields) + runs) + runs * per_run)
+    if record == "outcome":
+        rows = min(steps, CHECK_EVERY) + 1
+        held = 2 * rows * (size + runs) + (4 + fields) * size + (size + 3 * runs)
+        return 8 * (held + runs * per_run)
+    recorded = fields if record_state else 0
+    return 8 * ((steps + 1) * (size * (4 + recorded) + runs) + runs * per_run)
 
 
 def _check_rows(
     objective: Objective,
-    params: np.ndarray,
-    loss: np.ndarray,
+    rows: np.ndarray,
+    start: int,
     divergence: np.ndarray,
-    checked: int,
-    t: int,
     low: np.ndarray | None,
     high: np.ndarray | None,
-) -> int:
-    """Fill the loss of rows checked+1..t and record the first unhealthy row of each run.
+) -> np.ndarray:
+    """The loss of ``rows``, consecutive rows of parameters from row ``start`` on; records the
+    first unhealthy row of each run in ``divergence`` (the one place divergence is decided).
 
-    Runs are independent, so a diverged run may go on computing until the next check: its rows
-    after the divergence are blanked at the end and nobody sees them.
+    Runs are independent, so a diverged run may go on computing until the next check: what it
+    computes after its divergence step is blanked or ignored, and nobody sees it.
     """
-    rows = slice(checked + 1, t + 1)
-    loss[rows] = objective.f(params[rows])
-    bad = ~_healthy(params[rows], loss[rows], low, high)
-    first = checked + 1 + np.argmax(bad, axis=0)
+    loss = objective.f(rows)
+    bad = ~_healthy(rows, loss, low, high)
+    first = start + np.argmax(bad, axis=0)
     np.copyto(divergence, first, where=(divergence < 0) & bad.any(axis=0))
-    return t
+    return loss
+
+
+def _first_steps(
+    watch: Mapping[str, Condition],
+    first: dict[str, np.ndarray],
+    rows: np.ndarray,
+    loss: np.ndarray,
+    start: int,
+    divergence: np.ndarray,
+) -> None:
+    """Record in ``first`` the first row from ``start`` on where each watched condition holds,
+    per run, counting no row after the run's divergence step."""
+    if not watch:
+        return
+    rows, loss = rows.view(), loss.view()
+    rows.flags.writeable = loss.flags.writeable = False  # a condition cannot change the run
+    index = np.arange(start, start + len(rows)).reshape((-1,) + (1,) * divergence.ndim)
+    live = (divergence < 0) | (index <= divergence)  # (rows, *batch)
+    for name, condition in watch.items():
+        hold = np.asarray(condition(rows, loss))
+        if hold.dtype != bool or hold.shape[: live.ndim] != live.shape:
+            want = "(" + ", ".join(map(str, live.shape)) + ", ...)"
+            raise ValueError(
+                f"watch[{name!r}] must return a boolean array of shape (rows, *batch, ...) = "
+                f"{want}; got {hold.dtype} of shape {hold.shape}"
+            )
+        hold = hold & live.reshape(live.shape + (1,) * (hold.ndim - live.ndim))
+        if name not in first:
+            first[name] = np.full(hold.shape[1:], -1)
+        hit = start + np.argmax(hold, axis=0)
+        np.copyto(first[name], hit, where=(first[name] < 0) & hold.any(axis=0))
 
 
 def _blank_after_divergence(
@@ -253,6 +388,31 @@ def _check_seed(seed: Any) -> int | None:
     if isinstance(seed, float | np.floating) and float(seed).is_integer() and seed >= 0:
         return int(seed)
     raise ValueError(f"seed must be None or a whole number in [0, inf); got {_show(seed)}")
+
+
+def _check_record(record: Any) -> None:
+    if not (isinstance(record, str) and record in RECORDS):
+        raise ValueError(
+            f"record must be one of {', '.join(map(repr, RECORDS))}; got {_show(record)}"
+        )
+
+
+def _check_watch(record: Any, watch: Any) -> dict[str, Condition]:
+    _check_record(record)
+    if watch is None:
+        return {}
+    if record != "outcome":
+        raise ValueError(
+            f"watch needs record='outcome' (a trajectory holds every step); got record={record!r}"
+        )
+    if not isinstance(watch, Mapping) or not all(
+        isinstance(k, str) and callable(v) for k, v in watch.items()
+    ):
+        raise ValueError(
+            "watch must map names to conditions, e.g. {'tol': lambda params, loss: loss < 1e-6}; "
+            f"got {_show(watch)}"
+        )
+    return dict(watch)
 
 
 def _check_schedule(schedule: Any) -> Schedule:

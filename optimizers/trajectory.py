@@ -1,4 +1,5 @@
-"""The result of a run: one numpy array per quantity, steps along the first axis."""
+"""The result of a run: a :class:`Trajectory` (one numpy array per quantity, steps along the
+first axis), or an :class:`Outcome` (what a sweep reads: where each run ended, and when)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,31 @@ import numpy as np
 Array = np.ndarray
 
 
+class _Divergence:
+    """The divergence properties a Trajectory and an Outcome share (``divergence_step``: -1 for
+    a run that did not diverge)."""
+
+    divergence_step: Array
+
+    @property
+    def diverged(self) -> Array:
+        """Boolean per run: did it diverge?"""
+        return self.divergence_step >= 0
+
+    @property
+    def diverged_at(self) -> int | Array | None:
+        """The step at which each run diverged, or None (an object array for a batch)."""
+        if self.divergence_step.ndim == 0:
+            step = int(self.divergence_step)
+            return None if step < 0 else step
+        out = np.empty(self.divergence_step.shape, dtype=object)
+        for index, step in np.ndenumerate(self.divergence_step):
+            out[index] = None if step < 0 else int(step)
+        return out
+
+
 @dataclass(frozen=True, eq=False)
-class Trajectory:
+class Trajectory(_Divergence):
     """Everything a run recorded, for a batch of independent runs.
 
     Shapes, with ``batch`` the leading axes of the parameters and ``d`` their dimension:
@@ -38,22 +62,6 @@ class Trajectory:
     @property
     def batch_shape(self) -> tuple[int, ...]:
         return self.params.shape[1:-1]
-
-    @property
-    def diverged(self) -> Array:
-        """Boolean per run: did it diverge?"""
-        return self.divergence_step >= 0
-
-    @property
-    def diverged_at(self) -> int | Array | None:
-        """The step at which each run diverged, or None (an object array for a batch)."""
-        if self.divergence_step.ndim == 0:
-            step = int(self.divergence_step)
-            return None if step < 0 else step
-        out = np.empty(self.divergence_step.shape, dtype=object)
-        for index, step in np.ndenumerate(self.divergence_step):
-            out[index] = None if step < 0 else int(step)
-        return out
 
     @property
     def realized_gain(self) -> Array:
@@ -85,6 +93,30 @@ class Trajectory:
             {k: pick(v) for k, v in self.state.items()},
             self.divergence_step[index],
         )
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome(_Divergence):
+    """What a sweep reads of a batch of runs, from ``optimizers.run(..., record="outcome")``.
+
+    Shapes, with ``batch`` the leading axes of the parameters and ``d`` their dimension:
+    ``final_params`` (*batch, d) and ``final_loss`` (*batch), the last row of the run's
+    trajectory (NaN for a run that diverged before the last step); ``divergence_step`` (*batch),
+    -1 for a run that did not diverge; ``first_step`` maps the name of each watched condition to
+    the first step at which it held, per run (-1 if it never did up to the last step or the
+    divergence), of shape (*batch, ...) as the condition's result. Each equals what the full
+    :class:`Trajectory` of the same call holds, bit for bit.
+    """
+
+    final_params: Array
+    final_loss: Array
+    divergence_step: Array
+    first_step: dict[str, Array]
+    steps: int
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        return self.final_params.shape[:-1]
 
 
 def _expand(a: Array, shape: tuple[int, ...]) -> Array:

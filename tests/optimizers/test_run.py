@@ -6,12 +6,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 import optimizers
 import surfaces
 from optimizers import description as d
 from optimizers import schedules
-from optimizers.run import footprint
+from optimizers.run import CHECK_EVERY, MAX_BYTES, footprint
 
 PARABOLA = surfaces.get("parabola")
 
@@ -198,3 +200,164 @@ def test_the_memory_guard_counts_the_objectives_working_memory():
         optimizers.run(sgd, data, starts, 1)
     small = surfaces.get("least_squares", n_samples=100_000, batch_size=8)
     assert optimizers.run(sgd, small, starts, 1).params.shape == (2, 20_000, 2)
+
+
+# --- the outcome record: what a sweep reads, identical to the full trajectory --------------------
+
+OUTCOME_SURFACES = ("parabola", "rosenbrock", "himmelblau", "saddle", "least_squares")
+
+
+def watched(surface: surfaces.Surface, tol: float) -> dict:
+    """A sweep's conditions (loss within ``tol`` of the minimum, near each known minimum), and
+    one that holds on NaN, to show that no row after a divergence counts."""
+    targets = surface.minima if len(surface.minima) else np.zeros((1, surface.dim))
+    return {
+        "tol": lambda x, f: f - (surface.f_min or 0.0) < tol,
+        "near": lambda x, f: np.linalg.norm(x[..., None, :] - targets, axis=-1) < 0.5,
+        "not_above": lambda x, f: ~(f > 1.0),
+    }
+
+
+def expected_first(traj: optimizers.Trajectory, condition) -> np.ndarray:
+    """The first row of the full trajectory at which ``condition`` holds, per run, up to the
+    run's divergence step (its last recorded row); -1 if none: the definition, written out."""
+    with np.errstate(all="ignore"):
+        hold = condition(traj.params, traj.loss)
+    rows = np.arange(traj.steps + 1).reshape((-1,) + (1,) * traj.divergence_step.ndim)
+    stop = np.where(traj.diverged, traj.divergence_step, traj.steps)
+    hold = hold & (rows <= stop).reshape(
+        rows.shape[:1] + stop.shape + (1,) * (hold.ndim - 1 - stop.ndim)
+    )
+    return np.where(hold.any(axis=0), np.argmax(hold, axis=0), -1)
+
+
+def assert_outcome_is_the_trajectorys(out, traj, watch):
+    np.testing.assert_array_equal(out.final_params, traj.params[-1], strict=True)
+    np.testing.assert_array_equal(out.final_loss, traj.loss[-1], strict=True)
+    np.testing.assert_array_equal(out.divergence_step, traj.divergence_step, strict=True)
+    same = np.asarray(out.diverged_at, dtype=object) == np.asarray(traj.diverged_at, dtype=object)
+    assert np.all(same)
+    assert set(out.first_step) == set(watch) and out.steps == traj.steps
+    for name, condition in watch.items():
+        np.testing.assert_array_equal(
+            out.first_step[name], expected_first(traj, condition), err_msg=name, strict=True
+        )
+
+
+@settings(max_examples=150)
+@given(
+    name=st.sampled_from(optimizers.names()),
+    surface_name=st.sampled_from(OUTCOME_SURFACES),
+    batch=st.sampled_from([(), (1,), (5,), (2, 3)]),
+    steps=st.sampled_from([0, 1, 2, 63, 64, 65, 129, 200]),
+    log_lrs=st.lists(st.floats(-4.0, 4.0), min_size=6, max_size=6),
+    noise=st.sampled_from([0.0, 0.5]),
+    margin=st.sampled_from([10.0, None]),
+    seed=st.integers(0, 2**32),
+    tol=st.sampled_from([1e-3, 1e-8, 0.0]),
+)
+def test_the_outcome_is_the_full_trajectorys_bit_for_bit(
+    name, surface_name, batch, steps, log_lrs, noise, margin, seed, tol
+):
+    """Final parameters and loss, divergence steps and first steps are those of the full run of
+    the same call: every optimizer, deterministic and mini-batch surfaces, gradient noise (same
+    seed, same draws), batches of any shape, step counts around the divergence checks, learning
+    rates from tiny (never reaching the tolerance) to huge (diverging at step 1)."""
+    s = surfaces.get(surface_name)
+    lr = np.float64(10 ** log_lrs[0]) if not batch else (10 ** np.array(log_lrs))[: np.prod(batch)]
+    opt = optimizers.get(name, lr=np.reshape(lr, (*batch, 1)) if batch else float(lr))
+    kwargs = {"noise": noise, "seed": seed, "bounds_margin": margin}
+    watch = watched(s, tol)
+    out = optimizers.run(opt, s, s.start, steps, record="outcome", watch=watch, **kwargs)
+    traj = optimizers.run(opt, s, s.start, steps, record_state=False, **kwargs)
+    assert isinstance(out, optimizers.Outcome) and out.batch_shape == traj.batch_shape
+    assert_outcome_is_the_trajectorys(out, traj, watch)
+    event("some run diverged" if traj.diverged.any() else "no run diverged")
+    event("diverged at step 1" if (traj.divergence_step == 1).any() else "none at step 1")
+    reached = (out.first_step["tol"] >= 0).mean()
+    event({0.0: "no run reached tol", 1.0: "every run reached tol"}.get(reached, "some did"))
+
+
+def test_runs_diverging_at_step_one_and_runs_never_reaching_the_tolerance():
+    rosen = surfaces.get("rosenbrock")
+    lrs = np.array([1e6, 1e-6, 1e-3, 1e6])[:, None]  # step 1 escapes; a crawl; a slow descent
+    starts = np.array([[-1.2, 1.0], [-1.2, 1.0], [-1.2, 1.0], [1e6, 0.0]])  # the last: at 0
+    watch = watched(rosen, 1e-3)
+    out = optimizers.run(
+        optimizers.get("sgd", lr=lrs), rosen, starts, 300, record="outcome", watch=watch
+    )
+    traj = optimizers.run(optimizers.get("sgd", lr=lrs), rosen, starts, 300)
+    assert out.diverged_at.tolist() == [1, None, None, 0]
+    assert out.first_step["tol"].tolist() == [-1, -1, -1, -1]
+    assert np.isnan(out.final_params[[0, 3]]).all() and np.isfinite(out.final_loss[1:3]).all()
+    assert_outcome_is_the_trajectorys(out, traj, watch)
+
+
+def test_a_run_diverging_at_the_last_step_keeps_that_row():
+    lrs = np.array([0.5, 2.5])[:, None]
+    traj = optimizers.run(optimizers.get("sgd", lr=lrs), PARABOLA, [4.0], 400)
+    last = traj.diverged_at[1]
+    out = optimizers.run(optimizers.get("sgd", lr=lrs), PARABOLA, [4.0], last, record="outcome")
+    assert out.diverged_at.tolist() == [None, last]
+    np.testing.assert_array_equal(out.final_params[1], traj.params[last, 1])
+    assert out.first_step == {}
+
+
+def test_the_outcome_holds_a_few_rows_not_every_step():
+    adam, rosen = optimizers.get("adam"), surfaces.get("rosenbrock")
+    shape = (10_000, 2)
+    long = footprint(adam, rosen, shape, 100_000, record="outcome")
+    assert long == footprint(adam, rosen, shape, 10 * CHECK_EVERY, record="outcome")
+    assert footprint(adam, rosen, shape, 1, record="outcome") < long
+    full = footprint(adam, rosen, shape, 10 * CHECK_EVERY, record_state=False)
+    assert long < full / 4
+    assert footprint(adam, rosen, (20_000, 2), 10**6, record="outcome") == 2 * long  # O(runs)
+    steps = 10**9  # a trajectory this long is refused; an outcome would fit
+    assert footprint(adam, rosen, (3, 2), steps, record="outcome") < MAX_BYTES
+    with pytest.raises(ValueError, match="would hold"):
+        optimizers.run(adam, rosen, np.zeros((3, 2)), steps)
+
+
+def test_outcomes_are_read_only_and_conditions_cannot_write():
+    def meddle(x, f):
+        x[0] = 0.0
+        return f < 0
+
+    with pytest.raises(ValueError, match="read-only"):
+        optimizers.run(
+            optimizers.get("adam"), PARABOLA, [1.0], 5, record="outcome", watch={"m": meddle}
+        )
+    out = optimizers.run(
+        optimizers.get("adam"),
+        PARABOLA,
+        [1.0],
+        5,
+        record="outcome",
+        watch={"t": lambda x, f: f < 1},
+    )
+    for a in (out.final_params, out.final_loss, out.divergence_step, out.first_step["t"]):
+        with pytest.raises(ValueError, match="read-only"):
+            a[...] = 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"record": "outcomes"}, r"record must be one of 'trajectory', 'outcome'; got 'outcomes'"),
+        ({"watch": {"t": lambda x, f: f < 1}}, r"watch needs record='outcome'"),
+        ({"record": "outcome", "watch": [lambda x, f: f < 1]}, r"watch must map names to"),
+        ({"record": "outcome", "watch": {"t": 1e-3}}, r"watch must map names to conditions"),
+        (
+            {"record": "outcome", "watch": {"t": lambda x, f: f}},
+            r"watch\['t'\] must return a boolean array of shape \(rows, \*batch, ...\) = "
+            r"\(6, 2, ...\); got float64 of shape \(6, 2\)",
+        ),
+        (
+            {"record": "outcome", "watch": {"t": lambda x, f: (f < 1)[0]}},
+            r"watch\['t'\] .* got bool of shape \(2,\)",
+        ),
+    ],
+)
+def test_bad_records_and_conditions_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        optimizers.run(optimizers.get("sgd"), PARABOLA, [[1.0], [2.0]], 5, **kwargs)
