@@ -70,6 +70,9 @@ def simulation(
 ) -> Cost:
     """One call of :func:`optimizers.run`: ``runs`` runs in lock-step for ``steps`` steps.
 
+    With ``record_state`` it records every step (the race); without, it is a sweep's call,
+    which keeps only each run's outcome (``record="outcome"``): a few rows per run in memory.
+
     >>> sgd, bowl = optimizers.get("sgd"), surfaces.get("quadratic")
     >>> simulation(bowl, sgd, 1, 1000).seconds < simulation(bowl, sgd, 10_000, 1000).seconds
     True
@@ -79,7 +82,8 @@ def simulation(
     values = (OPTIMIZER[1] + LOOP[1]) * objective.dim + work.values
     seconds = steps * (calls * CALL + runs * values * VALUE)
     shape = (runs, objective.dim)
-    memory = footprint(optimizer, objective, shape, steps, record_state=record_state)
+    record = "trajectory" if record_state else "outcome"
+    memory = footprint(optimizer, objective, shape, steps, record_state=record_state, record=record)
     return Cost(seconds, memory)
 
 

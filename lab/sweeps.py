@@ -39,8 +39,8 @@ from .experiment import Experiment, RunConfig, run_config
 Metric = Literal["final", "steps_to_tol"]
 METRICS = ("final", "steps_to_tol")
 MAX_SEEDS = 64
-# runs × steps of one batched call: the run loop records ~4 float arrays of (steps, runs, d), so
-# 10 million run-steps of a 2-D function hold ~0.7 GB at once (a 100 × 100 map of 500 steps is 5M)
+# runs × steps of one batched call (a 100 × 100 map of 500 steps is 5M): it bounds the work; the
+# memory is a few rows per run (the run loop's outcome record), whatever the steps
 MAX_RUN_STEPS = 10_000_000
 BASIN_RADIUS = 0.05  # of the window's diagonal: "reached a minimum" means ending this close to it
 SWEEP_COLUMNS = ["run", "optimizer", "lr", "seed", "final", "steps_to_tol", "diverged"]
@@ -157,8 +157,8 @@ def lr_sweep(exp: Experiment, lrs: ArrayLike | None = None, seeds: int = 1) -> p
         except (ValueError, TypeError) as err:
             errors[label] = str(err)
             continue
-        traj = optimizers.run(opt, surface, x0, exp.steps, **kwargs)
-        final, steps, diverged, at = _outcomes(traj, surface, exp.tolerance)
+        out = optimizers.run(opt, surface, x0, exp.steps, **kwargs)
+        final, steps, diverged, at = _outcomes(out, surface)
         if seeds == 1:  # batch (n_lr,)  ->  rows lr-major
             final, steps, diverged, at = (a[:, None] for a in (final, steps, diverged, at))
         else:  # batch (seeds, n_lr)
@@ -336,8 +336,8 @@ def hyper_map(
     _check_size(len(xs) * len(ys) * seeds, exp.steps)
     opt = _build(config, **{x_param: xs[None, :, None], y_param: ys[:, None, None]})
     surface, start, kwargs = _setup(exp)
-    traj = optimizers.run(opt, surface, _replicas(start, seeds, batch_ndim=2), exp.steps, **kwargs)
-    final, steps, diverged, _ = _outcomes(traj, surface, exp.tolerance)
+    out = optimizers.run(opt, surface, _replicas(start, seeds, batch_ndim=2), exp.steps, **kwargs)
+    final, steps, diverged, _ = _outcomes(out, surface)
     if seeds == 1:
         final, steps, diverged = final[None], steps[None], diverged[None]
     final_med, steps_med = _median_over_seeds(final), _median_over_seeds(steps)
@@ -405,24 +405,23 @@ def basins(exp: Experiment, run_index: int, n: int = 40) -> pd.DataFrame:
     ys = y0 + (np.arange(n) + 0.5) * (y1 - y0) / n
     starts = np.stack(np.meshgrid(xs, ys), axis=-1)  # (n, n, 2), y-major
     _, _, kwargs = _setup(exp)
-    traj = optimizers.run(opt, surface, starts, exp.steps, **kwargs)
     radius = basin_radius(surface)
     minima = surface.minima
-    diverged = traj.diverged
+    kwargs["watch"] = _near(minima, radius) if len(minima) else {}
+    out = optimizers.run(opt, surface, starts, exp.steps, **kwargs)
+    diverged = out.diverged
     index = np.full((n, n), -1)
     steps = np.full((n, n), np.nan)
     if len(minima):
         with np.errstate(invalid="ignore", over="ignore"):  # far-off ends: inf distances
-            end = traj.params[-1]
-            dist = np.linalg.norm(end[..., None, :] - minima, axis=-1)  # (n, n, k)
+            dist = np.linalg.norm(out.final_params[..., None, :] - minima, axis=-1)  # (n, n, k)
             nearest = np.argmin(np.where(np.isnan(dist), np.inf, dist), axis=-1)
             reached = (np.take_along_axis(dist, nearest[..., None], -1)[..., 0] < radius) & (
                 ~diverged
             )
             index = np.where(reached, nearest, -1)
-            path = np.linalg.norm(traj.params - minima[nearest], axis=-1)  # (steps+1, n, n)
-            inside = path < radius
-            steps = np.where(reached, np.argmax(inside, axis=0), np.nan)
+            first = np.take_along_axis(out.first_step["near"], nearest[..., None], -1)[..., 0]
+            steps = np.where(reached, first, np.nan)
     names = minimum_labels(surface)
     text = np.array([*names, "none"], dtype=object)[np.where(index >= 0, index, len(names))]
     text = np.where(diverged, "diverged", text)
@@ -497,13 +496,33 @@ def sweep_csv(df: pd.DataFrame) -> bytes:
 
 
 def _setup(exp: Experiment) -> tuple[surfaces.Surface, np.ndarray, dict[str, Any]]:
+    """The surface, the start and the run loop's arguments: a sweep reads each run's outcome
+    (final loss, divergence, steps to the tolerance), never every step's values."""
+    surface = exp.objective()
     kwargs = {
         "schedule": exp.lr_schedule(),
         "noise": exp.noise,
         "seed": exp.seed,
-        "record_state": False,
+        "record": "outcome",
+        "watch": _within_tolerance(surface, exp.tolerance),
     }
-    return exp.objective(), np.asarray(exp.start_point(), dtype=float), kwargs
+    return surface, np.asarray(exp.start_point(), dtype=float), kwargs
+
+
+def _within_tolerance(surface: surfaces.Surface, tolerance: float) -> dict[str, Any]:
+    """The run loop's condition for "reached the tolerance", f − f_min < tolerance (none when
+    the minimum is unknown)."""
+    f_min = surface.f_min
+    if f_min is None:
+        return {}
+    return {"tol": lambda params, loss: loss - f_min < tolerance}
+
+
+def _near(minima: np.ndarray, radius: float) -> dict[str, Any]:
+    """The run loop's condition for "within ``radius`` of each minimum" (one trailing axis)."""
+    return {
+        "near": lambda params, loss: np.linalg.norm(params[..., None, :] - minima, axis=-1) < radius
+    }
 
 
 def _replicas(start: np.ndarray, seeds: int, batch_ndim: int) -> np.ndarray:
@@ -540,19 +559,19 @@ def _build(config: RunConfig, **arrays: np.ndarray) -> optimizers.Optimizer:
 
 
 def _outcomes(
-    traj: optimizers.Trajectory, surface: surfaces.Surface, tolerance: float
+    out: optimizers.Outcome, surface: surfaces.Surface
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per run of the batch: final gap (NaN if diverged), steps to tolerance, diverged, step."""
-    diverged = np.asarray(traj.diverged)
+    """Per run of the batch: final gap (NaN if diverged), steps to the tolerance (watched
+    during the run, see :func:`_setup`), diverged, divergence step."""
+    diverged = np.asarray(out.diverged)
     with np.errstate(invalid="ignore"):
-        final = np.where(diverged, np.nan, frames.gap(surface, traj.loss[-1]))
+        final = np.where(diverged, np.nan, frames.gap(surface, out.final_loss))
         if surface.f_min is None:
             steps = np.full(diverged.shape, np.nan)
         else:
-            below = traj.loss - surface.f_min < tolerance
-            hit = below.any(axis=0) & ~diverged
-            steps = np.where(hit, np.argmax(below, axis=0), np.nan)
-    at = np.where(diverged, traj.divergence_step, np.nan).astype(float)
+            first = out.first_step["tol"]
+            steps = np.where((first >= 0) & ~diverged, first, np.nan)
+    at = np.where(diverged, out.divergence_step, np.nan).astype(float)
     return final, steps.astype(float), diverged, at
 
 
