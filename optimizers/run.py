@@ -322,27 +322,51 @@ def _blank_after_divergence(
     divergence: np.ndarray, last: int, params: np.ndarray, loss: np.ndarray, *per_step: np.ndarray
 ) -> None:
     """NaN every row after a run's divergence step (and every row after ``last``, where the loop
-    stopped). Per-step values shared by the whole batch (NAdam's μ product) are kept."""
+    stopped). Per-step values shared by the whole batch (NAdam's μ product) are kept.
+
+    Touches only what it blanks: the rows after every run's stop, and, before them, the columns
+    of the runs that stopped early (a sweep's few diverged runs cost a few columns, not a pass
+    over every recorded array)."""
     steps = params.shape[0] - 1
-    if last == steps and (divergence < 0).all():
+    stop = np.where(divergence >= 0, divergence, last).ravel()  # each run's last kept row
+    cols = np.flatnonzero(stop < steps)
+    if not cols.size:
         return
-    stop = np.where(divergence >= 0, divergence, last)
-    after = np.arange(steps + 1).reshape((-1,) + (1,) * stop.ndim) > stop  # (steps+1, *batch)
-    np.copyto(loss, np.nan, where=after)
-    np.copyto(params, np.nan, where=after[..., None])
-    step_after = after[1:, ..., None]  # row i of a per-step array holds step i + 1
+    lo, hi = int(stop[cols].min()) + 1, int(stop.max()) + 1  # rows hi.. are blank for every run
+    after = np.arange(lo, hi)[:, None] > stop[cols]  # (hi - lo, runs that stopped early)
+    _blank_rows(np.reshape(loss, (steps + 1, stop.size), copy=False), 0, lo, hi, cols, after)
+    _blank_rows(np.reshape(params, (steps + 1, stop.size, -1), copy=False), 0, lo, hi, cols, after)
+    step_shape = (steps, *divergence.shape, 1)
     for a in per_step:
-        if np.broadcast_shapes(step_after.shape, a.shape) == a.shape:
-            np.copyto(a, np.nan, where=step_after)
+        if a.ndim == len(step_shape) and np.broadcast_shapes(step_shape, a.shape) == a.shape:
+            flat = np.reshape(a, (steps, stop.size, -1), copy=False)
+            _blank_rows(flat, 1, lo, hi, cols, after)  # row i of a per-step array holds step i + 1
         a[last:] = np.nan
+
+
+def _blank_rows(
+    a: np.ndarray, first: int, lo: int, hi: int, cols: np.ndarray, after: np.ndarray
+) -> None:
+    """NaN rows ``hi``.. of ``a`` (rows, runs, ...), whose row 0 is step ``first``, and the
+    entries of rows ``lo``..``hi``-1 of runs ``cols`` where ``after`` (hi - lo, len(cols))."""
+    a[hi - first :] = np.nan
+    rows = slice(lo - first, hi - first)
+    mask = after.reshape(after.shape + (1,) * (a.ndim - 2))
+    a[rows, cols] = np.where(mask, np.nan, a[rows, cols])
 
 
 def _healthy(
     x: np.ndarray, f: np.ndarray, low: np.ndarray | None, high: np.ndarray | None
 ) -> np.ndarray:
     """Finite loss, and parameters finite (or inside the escape box: NaN compares false)."""
-    inside = np.isfinite(x) if low is None else (x >= low) & (x <= high)
-    return inside.all(axis=-1) & np.isfinite(f)
+    if x.shape[-1] > 8:
+        inside = np.isfinite(x) if low is None else (x >= low) & (x <= high)
+        return inside.all(axis=-1) & np.isfinite(f)
+    ok = np.isfinite(f)
+    for i in range(x.shape[-1]):  # a coordinate at a time: .all over a short last axis is slow
+        xi = x[..., i]
+        ok &= np.isfinite(xi) if low is None else (xi >= low[i]) & (xi <= high[i])
+    return ok
 
 
 def _escape_box(
