@@ -361,3 +361,22 @@ def test_outcomes_are_read_only_and_conditions_cannot_write():
 def test_bad_records_and_conditions_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         optimizers.run(optimizers.get("sgd"), PARABOLA, [[1.0], [2.0]], 5, **kwargs)
+
+
+def test_every_recorded_quantity_is_blank_after_each_runs_divergence_and_only_then():
+    """A grid of runs (batch 2 × 3), some diverging at different steps, one at step 1: every
+    per-run array is NaN exactly after its run's divergence step; the others are untouched."""
+    lrs = np.array([[1e-3, 0.5, 1e3], [20.0, 1e-2, 1e6]])[..., None]  # diverge at steps 1, 3, 1
+    opt = optimizers.get("adam", lr=lrs, amsgrad=True)
+    rosen = surfaces.get("rosenbrock")
+    traj = optimizers.run(opt, rosen, rosen.start, 300)
+    assert traj.diverged_at.tolist() == [[None, None, 1], [3, None, 1]]
+    per_step = [traj.grads, traj.updates, traj.lr_eff, *traj.state.values()]
+    for index in np.ndindex(traj.batch_shape):
+        stop = traj.divergence_step[index] if traj.diverged[index] else traj.steps
+        assert not np.isnan(traj.params[(slice(None, stop + 1), *index)]).any()
+        assert np.isnan(traj.params[(slice(stop + 1, None), *index)]).all()
+        assert np.isnan(traj.loss[(slice(stop + 1, None), *index)]).all()
+        for a in per_step:
+            assert not np.isnan(a[(slice(None, stop), *index)]).any()
+            assert np.isnan(a[(slice(stop, None), *index)]).all()
