@@ -400,3 +400,63 @@ def test_the_median_over_seeds_is_nanmedian_without_its_warning():
         warnings.simplefilter("error")
         got = sweeps._median_over_seeds(values)
     np.testing.assert_allclose(got, expected, equal_nan=True)
+
+
+# --- outcomes: what the sweeps read is what the full trajectory holds ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("surface", "noise"), [("himmelblau", 0.0), ("himmelblau", 2.0), ("least_squares", 0.0)]
+)
+def test_sweeps_read_outcomes_equal_to_the_full_trajectorys(monkeypatch, surface, noise):
+    """The sweeps run the loop's outcome record (a few rows per run, not every step), and what
+    they report is, bit for bit, what the full trajectory of the same call gives: final gap,
+    steps to the tolerance, divergence step, the minimum reached and the first step near it."""
+    exp = ex.Experiment(
+        surface=surface, runs=(ex.run_config("momentum"),), steps=150, noise=noise, seed=3
+    )
+    s, records = exp.objective(), []
+    real = optimizers.run
+
+    def recording(*args, **kwargs):
+        records.append(kwargs.get("record"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(optimizers, "run", recording)
+    lrs = np.geomspace(1e-4, 3.0, 40)
+    df = sweeps.lr_sweep(exp, lrs)
+    basin = sweeps.basins(exp, 0, n=12)
+    assert records == ["outcome", "outcome"]
+
+    traj = real(
+        optimizers.get("momentum", lr=lrs[:, None]), s, exp.start_point(), 150, noise=noise, seed=3
+    )
+    with np.errstate(invalid="ignore"):
+        below = traj.loss - s.f_min < exp.tolerance
+    ok = below.any(axis=0) & ~traj.diverged
+    np.testing.assert_array_equal(
+        df["steps_to_tol"], np.where(ok, np.argmax(below, axis=0), np.nan)
+    )
+    gap = np.maximum(traj.loss[-1] - s.f_min, 1e-16)
+    np.testing.assert_array_equal(df["final"], np.where(traj.diverged, np.nan, gap))
+    at = np.where(traj.diverged, traj.divergence_step, np.nan)
+    np.testing.assert_array_equal(df["diverged_at"], at)
+    assert df["diverged"].any() and df["steps_to_tol"].notna().any()
+
+    (x0, x1), (y0, y1) = s.bounds
+    xs, ys = (
+        x0 + (np.arange(12) + 0.5) * (x1 - x0) / 12,
+        y0 + (np.arange(12) + 0.5) * (y1 - y0) / 12,
+    )
+    starts = np.stack(np.meshgrid(xs, ys), axis=-1)
+    traj = real(optimizers.get("momentum"), s, starts, 150, noise=noise, seed=3)
+    radius = sweeps.basin_radius(s)
+    dist = np.linalg.norm(traj.params[-1][..., None, :] - s.minima, axis=-1)
+    nearest = np.argmin(np.where(np.isnan(dist), np.inf, dist), axis=-1)
+    reached = (np.take_along_axis(dist, nearest[..., None], -1)[..., 0] < radius) & ~traj.diverged
+    path = np.linalg.norm(traj.params - s.minima[nearest], axis=-1)
+    steps = np.where(reached, np.argmax(path < radius, axis=0), np.nan)
+    np.testing.assert_array_equal(basin["minimum"], np.where(reached, nearest, -1).ravel())
+    np.testing.assert_array_equal(basin["steps"], steps.ravel())
+    assert basin["diverged"].tolist() == traj.diverged.ravel().tolist()
+    assert (basin["minimum"] >= 0).any()
