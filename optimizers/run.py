@@ -76,9 +76,9 @@ def run(
         record_state: also record the optimizer's state after every step (trajectory only).
         record: ``"trajectory"`` (every step's values) or ``"outcome"`` (what a sweep reads).
         watch: outcome only: conditions by name, each ``condition(params, loss)`` of a chunk of
-            consecutive rows, shapes (rows, *batch, d) and (rows, *batch), returning a boolean
-            array (rows, *batch, ...) (trailing axes allowed, e.g. one per target point). A
-            row counts from the start (row 0) up to the run's last step or divergence step.
+            consecutive rows (read-only), shapes (rows, *batch, d) and (rows, *batch), returning
+            a boolean array (rows, *batch, ...) (trailing axes allowed, e.g. one per target
+            point). Rows count from the start (row 0) up to the run's last or divergence step.
 
     Returns:
         A :class:`Trajectory`, or with ``record="outcome"`` an :class:`Outcome`.
