@@ -60,9 +60,9 @@ def measure(repeat: int) -> list[tuple[str, float, float, int, int]]:
         best = np.inf
         for _ in range(repeat):
             start = time.process_time()
-            optimizers.run(opt, surface, x0, steps, record_state=False)
+            optimizers.run(opt, surface, x0, steps, record="outcome")
             best = min(best, time.process_time() - start)
-        estimate = budget.simulation(surface, opt, runs, steps, record_state=False).seconds
+        estimate = budget.simulation(surface, opt, runs, steps, record="outcome").seconds
         work = surface.work
         calls = budget.OPTIMIZER[0] + budget.LOOP[0] + work.calls
         values = (budget.OPTIMIZER[1] + budget.LOOP[1]) * surface.dim + work.values

@@ -19,7 +19,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from lab import charts, sweep_charts, sweeps
+from lab import charts, figures, sweep_charts, sweeps
 from lab.experiment import Experiment
 
 
@@ -36,7 +36,7 @@ def lr_sweep_page(exp: Experiment) -> dict:
     df = sweeps.lr_sweep(exp, sweeps.default_lrs())
     summary = sweeps.summarise_lr_sweep(df)
     best = sweeps.best_lrs(summary)
-    chart = sweep_charts.lr_sensitivity_chart(summary, best, exp.labels(), "final")
+    chart = sweep_charts.lr_sensitivity_chart(summary, best, figures.run_style(exp), "final")
     return charts.to_spec(charts.styled(chart))
 
 

@@ -66,12 +66,13 @@ def simulation(
     runs: int,
     steps: int,
     *,
-    record_state: bool = True,
+    record: str = "trajectory",
 ) -> Cost:
     """One call of :func:`optimizers.run`: ``runs`` runs in lock-step for ``steps`` steps.
 
-    With ``record_state`` it records every step (the race); without, it is a sweep's call,
-    which keeps only each run's outcome (``record="outcome"``): a few rows per run in memory.
+    ``record`` as :func:`optimizers.run` takes it: ``"trajectory"`` records every step and the
+    optimizer's state (the race); ``"outcome"`` keeps each run's outcome (a sweep): a few rows
+    per run in memory.
 
     >>> sgd, bowl = optimizers.get("sgd"), surfaces.get("quadratic")
     >>> simulation(bowl, sgd, 1, 1000).seconds < simulation(bowl, sgd, 10_000, 1000).seconds
@@ -82,8 +83,7 @@ def simulation(
     values = (OPTIMIZER[1] + LOOP[1]) * objective.dim + work.values
     seconds = steps * (calls * CALL + runs * values * VALUE)
     shape = (runs, objective.dim)
-    record = "trajectory" if record_state else "outcome"
-    memory = footprint(optimizer, objective, shape, steps, record_state=record_state, record=record)
+    memory = footprint(optimizer, objective, shape, steps, record=record)
     return Cost(seconds, memory)
 
 
@@ -102,7 +102,7 @@ def batches(
     runs: Callable[[RunConfig], int],
     objective: surfaces.Surface | None = None,
     *,
-    record_state: bool = False,
+    record: str = "outcome",
 ) -> Cost:
     """One call per configuration of ``exp`` with ``runs(config)`` runs each, on ``objective``
     (default: the experiment's). Configurations that cannot be built cost nothing: they do not
@@ -115,13 +115,13 @@ def batches(
         except (ValueError, TypeError):
             continue
         if n := runs(config):
-            costs.append(simulation(objective, opt, n, exp.steps, record_state=record_state))
+            costs.append(simulation(objective, opt, n, exp.steps, record=record))
     return total(costs)
 
 
 def race(exp: Experiment, objective: surfaces.Surface | None = None) -> Cost:
     """The race every view draws: each configuration run once, its state recorded."""
-    return batches(exp, lambda config: 1, objective, record_state=True)
+    return batches(exp, lambda config: 1, objective, record="trajectory")
 
 
 def page(exp: Experiment, objective: surfaces.Surface | None = None) -> Cost:
