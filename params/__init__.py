@@ -70,7 +70,10 @@ class Param:
         """The valid range in interval notation, e.g. ``[0, 1)``."""
         left = "[" if self.low_inclusive else "("
         right = "]" if self.high_inclusive and math.isfinite(self.high) else ")"
-        return f"{left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
+        ends = [self.low, self.high]
+        if self.kind is int:  # whole numbers exactly: [0, 4294967295], not [0, 4.29497e+09]
+            ends = [int(v) if math.isfinite(v) else v for v in ends]
+        return f"{left}{_fmt(ends[0])}, {_fmt(ends[1])}{right}"
 
     def contains(self, value: float) -> bool:
         """Whether the number ``value`` lies in the valid range (no type checks)."""
@@ -154,6 +157,8 @@ def validate_all(specs: tuple[Param, ...], values: Mapping[str, Any]) -> dict[st
 
 
 def _fmt(x: Any) -> str:
+    if isinstance(x, int) and not isinstance(x, bool) and abs(x) < 10**16:
+        return str(x)
     x = float(x)
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
