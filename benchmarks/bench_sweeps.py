@@ -37,7 +37,7 @@ def lr_sweep_page(exp: Experiment) -> dict:
     summary = sweeps.summarise_lr_sweep(df)
     best = sweeps.best_lrs(summary)
     chart = sweep_charts.lr_sensitivity_chart(summary, best, figures.run_style(exp), "final")
-    return charts.to_spec(charts.styled(chart))
+    return charts.to_spec(chart)
 
 
 def map_compute(exp: Experiment, run_index: int, n: int = 100):
@@ -47,7 +47,7 @@ def map_compute(exp: Experiment, run_index: int, n: int = 100):
 
 def map_page(exp: Experiment, run_index: int, n: int = 100) -> dict:
     grid = map_compute(exp, run_index, n)
-    return charts.to_spec(charts.styled(sweep_charts.hyper_map_chart(grid)))
+    return charts.to_spec(sweep_charts.hyper_map_chart(grid))
 
 
 def report(what: str, seconds: float, goal: float | None = None) -> None:

@@ -107,4 +107,4 @@ def no_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
 
 def specs(built: list) -> list[dict]:
     """Vega-Lite specs of Altair charts, styled, ready to cache and send."""
-    return [charts.to_spec(charts.styled(c)) for c in built]
+    return [charts.to_spec(c) for c in built]

@@ -169,8 +169,9 @@ def trajectory_map(
     )
     layers = [landscape(grid, picture, lines, surface), halo, line, dots, head]
     layers += [step_arrows(arrows, runs), markers(surface, start), playback.counter(last)]
-    chart = alt.layer(*layers).add_params(*playback.params(last), arrow_choice(runs))
-    return chart.properties(height=HEIGHT_2D, width="container")
+    top = [*playback.params(last), arrow_choice(runs)]
+    # params and size given to the constructor: add_params and properties deep-copy every layer
+    return alt.layer(*layers, params=[p.param for p in top], height=HEIGHT_2D, width="container")
 
 
 def arrow_choice(runs: RunStyle) -> alt.Parameter:
@@ -309,10 +310,10 @@ def function_curve(
         .encode(x=x, y=y, color=quiet, tooltip=tips)
     )
     layers = [graph, line, dots, head, markers(surface, start), playback.counter(last)]
-    chart = alt.layer(*layers).add_params(*playback.params(last))
     # the height covers the legend underneath too (two runs a row)
     height = HEIGHT_2D * 0.75 + LEGEND_ROW * math.ceil(len(runs.labels) / 2)
-    return chart.properties(height=height, width="container")
+    params = [p.param for p in playback.params(last)]
+    return alt.layer(*layers, params=params, height=height, width="container")
 
 
 def parameter_vs_step(paths: pd.DataFrame, surface: surfaces.Surface, runs: RunStyle) -> alt.Chart:

@@ -1,7 +1,7 @@
 """Chart builders for hyperparameter sweeps: pure functions from :mod:`lab.sweeps` frames to Altair.
 
 Runs keep their colour from :mod:`lab.run_style`; the caller applies
-:func:`lab.charts.styled` (fonts, legends) and :func:`lab.charts.to_spec`.
+:func:`lab.charts.to_spec` (with the fonts and legends of ``charts.CONFIG``).
 Divergence is always drawn as such (a ✕, a flat dark red cell), never as a huge loss.
 """
 
@@ -497,7 +497,10 @@ def basins_chart(basins_df: pd.DataFrame, surface: surfaces.Surface) -> alt.Laye
         .encode(x=alt.X("x:Q"), y=alt.Y("y:Q"), tooltip=[alt.Tooltip("label:N", title="minimum")])
     )
     run = basins_df.attrs.get("run")
-    return alt.layer(cells, other, minima).properties(
+    return alt.layer(
+        cells,
+        other,
+        minima,
         height=HEIGHT_2D,
         width="container",
         title=alt.Title(str(run), fontSize=FONT + 1) if run else alt.Undefined,

@@ -103,19 +103,19 @@ def _lr_spec(exp: ex.Experiment, sweep: tuple, metric: str) -> dict:
         figures.run_style(exp),
         metric,
     )
-    return arrow_datasets(charts.to_spec(charts.styled(chart)))
+    return arrow_datasets(charts.to_spec(chart))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _map_spec(exp: ex.Experiment, grid: tuple, metric: str) -> dict:
     chart = sweep_charts.hyper_map_chart(_map(exp, *grid), metric)
-    return arrow_datasets(charts.to_spec(charts.styled(chart)))
+    return arrow_datasets(charts.to_spec(chart))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _basins_spec(exp: ex.Experiment, run_index: int, n: int) -> dict:
     chart = sweep_charts.basins_chart(_basins(exp, run_index, n), exp.objective())
-    return arrow_datasets(charts.to_spec(charts.styled(chart)))
+    return arrow_datasets(charts.to_spec(chart))
 
 
 @st.fragment

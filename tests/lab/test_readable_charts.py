@@ -35,7 +35,7 @@ def _y_axes(spec: dict) -> list[dict]:
 
 
 def _spec(chart) -> dict:
-    return charts.to_spec(charts.styled(chart))
+    return charts.to_spec(chart)
 
 
 def test_the_gain_chart_spec_is_valid_json_with_infinities_and_nan_in_the_gain():

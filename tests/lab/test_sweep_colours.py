@@ -10,7 +10,7 @@ from lab.ui import sweep_view
 
 
 def _spec(chart) -> dict:
-    spec = charts.to_spec(charts.styled(chart))
+    spec = charts.to_spec(chart)
     spec.pop("datasets")
     return spec
 

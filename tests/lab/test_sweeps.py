@@ -312,7 +312,7 @@ def test_csv_downloads_name_the_hyperparameters():
 
 def _spec(chart) -> dict:
     chart.to_dict()  # validates against the Vega-Lite schema
-    spec = charts.to_spec(charts.styled(chart))
+    spec = charts.to_spec(chart)
     assert spec["datasets"]
     return spec
 
