@@ -35,9 +35,10 @@ BYTES = 256 * 2**20  # memory one computation may hold
 CALL = 1.0e-6  # s per numpy operation (overhead: interpreter, dispatch, allocation)
 VALUE = 1.1e-9  # s per float64 value an operation touches
 # Drawing a race's view after it ran: building its chart specs with Altair (about the same for
-# any number of runs: the map's layers) and its tables (per run: downsampling, arrows, summary).
-DRAW = 0.8  # s per view drawn
-DRAW_PER_RUN = 0.015  # s per run
+# any number of runs: the map's layers, measured 0.26-0.32 s) and its tables (per run:
+# downsampling, arrows, summary).
+DRAW = 0.35  # s per view drawn
+DRAW_PER_RUN = 0.02  # s per run
 OPTIMIZER = (20, 16)  # numpy operations per step, values per coordinate (Adam-like)
 LOOP = (10, 8)  # the run loop's own bookkeeping per step: operations, values per coordinate
 
