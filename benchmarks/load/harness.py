@@ -33,8 +33,8 @@ For each app the harness starts ``python -m streamlit run <app>`` on a free 127.
                     another optimizer for a run. Each session draws from its own seeded stream
                     (``--seed``), so a run is reproducible, and most reruns ask for a setup no
                     one asked for before: they miss ``st.cache_data`` and compute.
-``cache-friendly``  the small set used until now (steps 200…1000, Adam's learning rate
-                    0.001…0.1), which the sessions soon share, so most reruns hit the caches.
+``cache-friendly``  the small set the harness used before (steps 200…1000, Adam's learning
+                    rate 0.001…0.1), which the sessions soon share: most reruns hit the caches.
 
 The baseline's mix is the same under both: its slider's values 40…200 (it caches nothing).
 The report gives the share of st.cache_data lookups that hit and, measured on the server, the
@@ -106,7 +106,7 @@ MIXES = ("class", "cache-friendly")  # --mix; the first is the default
 # box, not a rerun. 1500 steps with 4 runs is about 1.1 s of the 2 s budget, so every drawn
 # setup is admitted and the harness measures real reruns.
 CLASS_STEPS = (100, 1500)
-CLASS_NOISE = (0.0, 1.0)  # gradient noise σ, in hundredths
+CLASS_NOISE = (0.0, 1.0)  # gradient noise σ, to two decimals
 
 
 @dataclass(frozen=True)
@@ -700,6 +700,12 @@ def report(results: list[Result], args: argparse.Namespace) -> dict:
             verdicts.append(f"    sessions per process: {'/'.join(map(str, r.spread))}")
         if r.cut_off:
             verdicts.append(f"    {r.cut_off} sessions cut off by --duration {args.duration:g}")
+        ran, done = r.rerun_lookups, len(r.rerun_s)
+        if ran and ran > done and r.cpu_rerun_s:
+            verdicts.append(
+                f"    the server ran {ran} reruns, {done} finished in time: "
+                f"{1000 * r.cpu_rerun_s / ran:.0f} ms of CPU per rerun it ran"
+            )
     print()
     print("\n".join(verdicts))
     for r in results:
