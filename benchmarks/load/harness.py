@@ -7,6 +7,7 @@ one 500-point Altair chart) on the same machine in the same invocation, so the d
 figures are read as ratios to the cheapest chart page Streamlit can serve.
 
     python benchmarks/load/harness.py --sessions 30 --reruns 10
+    python benchmarks/load/harness.py --sessions 30 --reruns 10 --mix cache-friendly
 
 For each app the harness starts ``python -m streamlit run <app>`` on a free 127.0.0.1 port
 (headless, no file watcher, the repository's ``.streamlit/config.toml``), waits for
@@ -24,13 +25,26 @@ For each app the harness starts ``python -m streamlit run <app>`` on a free 127.
    the slope of RSS over them is the memory an idle session keeps;
 5. the sessions close; the server is stopped.
 
-Widget values come from a small set per widget (steps 200…1000, Adam's learning rate
-0.001…0.1 on the dashboard; the slider's 40…200 on the baseline), so as in a class some
-reruns hit the app's caches and others miss. Latency is from sending the ``rerun_script``
-message to receiving ``script_finished``; the initial load is from the first HTTP request to
-the first ``script_finished``. An error is a page that does not load, a rerun that does not
-finish within ``--timeout`` or shows an exception, an unresolvable cached-message reference,
-or a traceback in the server's log.
+``--mix`` decides which values the dashboard's sessions pick:
+
+``class``           (the default) each change is drawn from a large space, as thirty students
+                    each trying their own setup: a learning rate from its slider's options, the
+                    number of steps from 100…1500, a start point in the window, the noise, or
+                    another optimizer for a run. Each session draws from its own seeded stream
+                    (``--seed``), so a run is reproducible, and most reruns ask for a setup no
+                    one asked for before: they miss ``st.cache_data`` and compute.
+``cache-friendly``  the small set the harness used before (steps 200…1000, Adam's learning
+                    rate 0.001…0.1), which the sessions soon share: most reruns hit the caches.
+
+The baseline's mix is the same under both: its slider's values 40…200 (it caches nothing).
+The report gives the share of st.cache_data lookups that hit and, measured on the server, the
+share of reruns that missed: misses of the one cached function each dashboard rerun looks up
+exactly once (the default view's chart specs, keyed by the whole setup).
+
+Latency is from sending the ``rerun_script`` message to receiving ``script_finished``; the
+initial load is from the first HTTP request to the first ``script_finished``. An error is a
+page that does not load, a rerun that does not finish within ``--timeout`` or shows an
+exception, an unresolvable cached-message reference, or a traceback in the server's log.
 
 Other targets:
 
@@ -54,6 +68,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import re
@@ -63,10 +78,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import stclient
 import stserver
@@ -80,12 +98,76 @@ GOAL_P95_RATIO = 1.5
 GOAL_MB_PER_SESSION = 5.0
 
 
+MIXES = ("class", "cache-friendly")  # --mix; the first is the default
+
+# The class mix's steps. Setups over the compute budget are refused before anything runs
+# (lab/budget.py: the page's estimate grows with steps × runs; the default page has 4 runs
+# and no control the harness touches adds one), and a refusal is a cheap page with an error
+# box, not a rerun. 1500 steps with 4 runs is about 1.1 s of the 2 s budget, so every drawn
+# setup is admitted and the harness measures real reruns.
+CLASS_STEPS = (100, 1500)
+CLASS_NOISE = (0.0, 1.0)  # gradient noise σ, to two decimals
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """An app and the widget values students pick from (by widget key)."""
+    """An app, the widget values students pick from (by widget key) in the cache-friendly mix,
+    and for the class mix how a student draws a change (None: the choices under every mix)."""
 
     app: Path
     choices: dict[str, tuple]
+    draw: Callable[[random.Random, stclient.Session], dict[str, Any]] | None = None
+    rerun_cache: str = ""  # the st.cache_data function each rerun looks up exactly once
+
+
+def _current(s: stclient.Session, key: str) -> object:
+    """The value a widget holds now: the one this session sent, else the one the page drew."""
+    widget = s.widgets[key]
+    state = s.widget_states.get(widget.id)
+    if state is not None:
+        return _value(state)
+    proto = widget.proto
+    if widget.kind == "slider" and proto.options:
+        return proto.raw_value[0] if len(proto.raw_value) == 1 else list(proto.raw_value)
+    if widget.kind == "selectbox":
+        return proto.raw_value
+    return proto.value  # number_input
+
+
+def _draw_other(rng: random.Random, draw: Callable[[], object], current: object) -> object:
+    """A value from ``draw()`` other than ``current`` (a student does not pick the same)."""
+    for _ in range(100):
+        value = draw()
+        if value != current:
+            return value
+    raise RuntimeError(f"no value other than {current!r} drawn")
+
+
+def draw_dashboard(rng: random.Random, s: stclient.Session) -> dict[str, Any]:
+    """One student's change to the dashboard, from a large space: a learning rate from its
+    slider's options (twice as likely as the others), the steps, one start coordinate, the
+    noise, or a run's optimizer. Read from the widgets this session's page shows now."""
+    kind = rng.choice(("lr", "lr", "steps", "start", "noise", "optimizer"))
+    runs = sorted(k for k in s.widgets if re.fullmatch(r"run\.\d+\.optimizer", k))
+    if kind in {"lr", "optimizer"}:
+        run = rng.choice(runs).removesuffix(".optimizer")
+        if kind == "optimizer":
+            key = f"{run}.optimizer"
+        else:  # the lr slider of the run's optimizer now (the page shows no other)
+            (key,) = (k for k in s.widgets if k.startswith(f"{run}.") and k.endswith(".lr"))
+        now = _current(s, key)
+        return {key: rng.choice([o for o in s.widgets[key].options if o != now])}
+    if kind == "steps":
+        key, draw = "steps", (lambda: rng.randint(*CLASS_STEPS))
+    elif kind == "noise":
+        lo, hi = (round(100 * v) for v in CLASS_NOISE)
+        key, draw = "noise", (lambda: rng.randint(lo, hi) / 100)
+    else:  # a start coordinate, inside the window, to 2 decimals
+        key = rng.choice(sorted(k for k in s.widgets if k.startswith("x0.")))
+        proto = s.widgets[key].proto
+        lo, hi = math.ceil(100 * proto.min), math.floor(100 * proto.max)
+        draw = lambda: rng.randint(lo, hi) / 100  # noqa: E731
+    return {key: _draw_other(rng, draw, _current(s, key))}
 
 
 SCENARIOS = {
@@ -99,6 +181,8 @@ SCENARIOS = {
             # select_slider values are the labels the widget shows (lab/ui/sidebar.py _fmt)
             "run.3.adam.lr": ("0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1"),
         },
+        draw=draw_dashboard,
+        rerun_cache="lab.ui.views.chart_specs",  # the default view's charts, per setup
     ),
 }
 
@@ -118,6 +202,7 @@ class Result:
     scenario: str
     sessions: int
     reruns_planned: int
+    mix: str = ""  # the values the sessions picked: a MIXES name, or "fixed" (no draw)
     load_s: list[float] = field(default_factory=list)
     rerun_s: list[float] = field(default_factory=list)
     rerun_payload: list[int] = field(default_factory=list)
@@ -136,6 +221,8 @@ class Result:
     cache_hits: int | None = None  # st.cache_data lookups during the reruns (all processes)
     spread: list[int] = field(default_factory=list)  # sessions per process behind a proxy
     cache_misses: int | None = None
+    rerun_lookups: int | None = None  # of the scenario's once-per-rerun cached function
+    rerun_misses: int | None = None
     rss: dict[str, int] = field(default_factory=dict)
     warmup_s: float | None = None
     profile: list[tuple[str, float]] = field(default_factory=list)
@@ -166,13 +253,14 @@ class Probe:
         self.pids = pids
         self.urls = urls or []
 
-    def cache_lookups(self) -> dict[str, int]:
-        """st.cache_data hits and misses so far, summed over the processes (direct URLs)."""
-        total: dict[str, int] = {}
+    def cache_lookups(self) -> dict[tuple[str, str], int]:
+        """st.cache_data lookups so far by (function, "hit" or "miss"), summed over the
+        processes (direct URLs)."""
+        total: dict[tuple[str, str], int] = {}
         for url in self.urls:
             try:
-                for result, n in stserver.cache_lookups(url).items():
-                    total[result] = total.get(result, 0) + n
+                for key, n in cache_lookups(url).items():
+                    total[key] = total.get(key, 0) + n
             except OSError:
                 return {}
         return total
@@ -182,6 +270,26 @@ class Probe:
 
     def cpu(self) -> float | None:
         return sum(stserver.cpu_seconds(p) for p in self.pids) if self.pids else None
+
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, no proxy
+
+
+def cache_lookups(url: str) -> dict[tuple[str, str], int]:
+    """``st.cache_data`` lookups so far by (cached function, result), from
+    ``/_stcore/metrics`` (``stserver.cache_lookups`` gives the sums over functions)."""
+    counts: dict[tuple[str, str], int] = {}
+    with _OPENER.open(url.rstrip("/") + "/_stcore/metrics", timeout=10) as response:
+        text = response.read().decode()
+    for line in text.splitlines():
+        m = re.match(r"cache_lookups_total\{(.*)\} (\d+)", line)
+        if m and 'cache_type="st_cache_data"' in m[1]:
+            cache = re.search(r'cache="([^"]*)"', m[1])
+            result = re.search(r'result="(\w+)"', m[1])
+            if cache and result:
+                key = (cache[1], result[1])
+                counts[key] = counts.get(key, 0) + int(m[2])
+    return counts
 
 
 async def _wait_bounded(coros: list, deadline: float) -> int:
@@ -200,7 +308,9 @@ async def _wait_bounded(coros: list, deadline: float) -> int:
 async def drive(target: Target, args: argparse.Namespace, probe: Probe) -> Result:
     """The load itself, against ``target.url``; see the module docstring for the phases."""
     scenario = SCENARIOS[target.scenario]
+    draw = scenario.draw if args.mix == "class" else None
     res = Result(target.label, target.scenario, args.sessions, args.sessions * args.reruns)
+    res.mix = args.mix if scenario.draw else "fixed"
     deadline = time.monotonic() + args.duration
 
     def session() -> stclient.Session:
@@ -259,14 +369,22 @@ async def drive(target: Target, args: argparse.Namespace, probe: Probe) -> Resul
         for _ in range(args.reruns):
             if args.think > 0:
                 await asyncio.sleep(args.think * rng.uniform(0.5, 1.5))
-            key = rng.choice(sorted(scenario.choices))
-            current = s.widget_states.get(s.widgets[key].id) if key in s.widgets else None
-            options = [v for v in scenario.choices[key] if current is None or v != _value(current)]
             try:
-                r = await s.rerun({key: rng.choice(options)})
+                if draw is not None:
+                    change, shown = draw(rng, s), dict(s.widgets)
+                else:
+                    key = rng.choice(sorted(scenario.choices))
+                    current = s.widget_states.get(s.widgets[key].id) if key in s.widgets else None
+                    options = [
+                        v for v in scenario.choices[key] if current is None or v != _value(current)
+                    ]
+                    change = {key: rng.choice(options)}
+                r = await s.rerun(change)
             except Exception as err:
                 res.rerun_errors.append(f"{type(err).__name__}: {err}")
                 return
+            if draw is not None and r.ok:
+                _forget_inactive(s, shown)
             if r.ok:
                 res.rerun_s.append(r.seconds)
                 res.rerun_payload.append(r.payload_bytes)
@@ -290,8 +408,12 @@ async def drive(target: Target, args: argparse.Namespace, probe: Probe) -> Resul
     res.rerun_phase_s = time.perf_counter() - t0
     lookups = probe.cache_lookups()
     if lookups0 and lookups:
-        res.cache_hits = lookups.get("hit", 0) - lookups0.get("hit", 0)
-        res.cache_misses = lookups.get("miss", 0) - lookups0.get("miss", 0)
+        delta = {k: n - lookups0.get(k, 0) for k, n in lookups.items()}
+        res.cache_hits = sum(n for (_, result), n in delta.items() if result == "hit")
+        res.cache_misses = sum(n for (_, result), n in delta.items() if result == "miss")
+        if scenario.rerun_cache:
+            res.rerun_misses = delta.get((scenario.rerun_cache, "miss"), 0)
+            res.rerun_lookups = res.rerun_misses + delta.get((scenario.rerun_cache, "hit"), 0)
     res.client_cpu_s = time.process_time() - client0
     if cpu0 is not None:
         res.cpu_rerun_s = (probe.cpu() or 0.0) - cpu0
@@ -325,6 +447,17 @@ async def drive(target: Target, args: argparse.Namespace, probe: Probe) -> Resul
     await asyncio.sleep(args.settle)
     res.rss["closed"] = probe.rss() or 0
     return res
+
+
+def _forget_inactive(s: stclient.Session, before: dict[str, stclient.Widget]) -> None:
+    """Drop the widgets the last run did not draw, and their states, as the frontend does
+    after each run (a run's other optimizer's controls, once its optimizer is changed): the
+    next rerun then sends only what a browser would. A widget drawn in the run is a new
+    ``Widget`` in ``s.widgets`` (cached elements too: the client resolves them)."""
+    for key, widget in list(s.widgets.items()):
+        if before.get(key) is widget:
+            del s.widgets[key]
+            s.widget_states.pop(widget.id, None)
 
 
 def _value(state: object) -> object:
@@ -439,6 +572,7 @@ def figures(r: Result) -> dict[str, float | None]:
             and r.cache_hits + r.cache_misses
             else None
         ),
+        "rerun_miss_share": r.rerun_misses / r.rerun_lookups if r.rerun_lookups else None,
         "reruns_per_s": n / r.rerun_phase_s if r.rerun_phase_s else None,
         "cpu_ms_per_rerun": 1000 * r.cpu_rerun_s / n if n and r.cpu_rerun_s else None,
         "client_cpu_ms_per_rerun": 1000 * r.client_cpu_s / n if n else None,
@@ -471,6 +605,7 @@ ROWS = [
     ("wire_kb_per_rerun", "KB per rerun (on the wire)", "{:.1f}"),
     ("cache_refs_per_rerun", "cached-element refs per rerun", "{:.1f}"),
     ("cache_hit_share", "st.cache_data lookups that hit", "{:.0%}"),
+    ("rerun_miss_share", "reruns that missed the cache", "{:.0%}"),
     ("reruns_per_s", "throughput (reruns/s)", "{:.1f}"),
     ("cpu_ms_per_rerun", "server CPU per rerun (ms)", "{:.0f}"),
     ("client_cpu_ms_per_rerun", "load generator CPU per rerun (ms)", "{:.0f}"),
@@ -516,6 +651,7 @@ def report(results: list[Result], args: argparse.Namespace) -> dict:
         ratio_cols.append((f"{lb} / {proxies[0]}", lb, proxies[0]))
 
     width = max(12, *(len(lb) + 2 for lb in labels))
+    print(f"\nmix: {args.mix} ({', '.join(f'{r.label}: {r.mix}' for r in results)})")
     head = f"{'':32}" + "".join(f"{lb:>{width}}" for lb in labels)
     head += "".join(f"{t:>{max(14, len(t) + 2)}}" for t, _, _ in ratio_cols)
     print()
@@ -564,6 +700,12 @@ def report(results: list[Result], args: argparse.Namespace) -> dict:
             verdicts.append(f"    sessions per process: {'/'.join(map(str, r.spread))}")
         if r.cut_off:
             verdicts.append(f"    {r.cut_off} sessions cut off by --duration {args.duration:g}")
+        ran, done = r.rerun_lookups, len(r.rerun_s)
+        if ran and ran > done and r.cpu_rerun_s:
+            verdicts.append(
+                f"    the server ran {ran} reruns, {done} finished in time: "
+                f"{1000 * r.cpu_rerun_s / ran:.0f} ms of CPU per rerun it ran"
+            )
     print()
     print("\n".join(verdicts))
     for r in results:
@@ -592,7 +734,8 @@ def run_target(target: Target, args: argparse.Namespace, workdir: Path) -> Resul
     slug = re.sub(r"\W+", "-", target.label).strip("-")
     log = workdir / f"{slug}.log"
     scenario = SCENARIOS[target.scenario]
-    print(f"\n== {target.label}: {target.scenario} ({scenario.app.name})", flush=True)
+    mix = args.mix if scenario.draw else "fixed values, either mix"
+    print(f"\n== {target.label}: {target.scenario} ({scenario.app.name}), mix {mix}", flush=True)
     if target.kind == "url":
         pids = args.pids or []
         return asyncio.run(drive(target, args, Probe(pids, [target.url] if pids else [])))
@@ -640,6 +783,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--url", default="", help="instead: load an already running loopback URL")
     p.add_argument("--scenario", default="dashboard", choices=sorted(SCENARIOS))
+    p.add_argument(
+        "--mix",
+        default=MIXES[0],
+        choices=MIXES,
+        help="the dashboard's widget values: class = each change drawn from a large space,\n"
+        "most reruns miss the cache; cache-friendly = the harness's earlier small set,\n"
+        "most reruns hit it (the baseline's values are the same under both)",
+    )
     p.add_argument(
         "--pids", type=lambda s: [int(x) for x in s.split(",")], help="with --url: server pids"
     )
@@ -698,8 +849,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"unknown app(s) {sorted(unknown)}; choose from {sorted(SCENARIOS)}")
         targets = [Target(a, a) for a in apps]
     print(
-        f"{args.sessions} sessions x {args.reruns} reruns, think {args.think:g} s, ramp "
-        f"{args.ramp:g} s, bound {args.duration:g} s per target; streamlit "
+        f"{args.sessions} sessions x {args.reruns} reruns, mix {args.mix}, think {args.think:g} s, "
+        f"ramp {args.ramp:g} s, bound {args.duration:g} s per target; streamlit "
         f"{version('streamlit')}, {os.cpu_count()} CPUs, load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at start",
         flush=True,
