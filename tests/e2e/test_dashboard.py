@@ -207,10 +207,11 @@ def test_link_warnings_show_values_verbatim(page, app_url, wait_for_app, assert_
     url = app_url + "/?" + urlencode([("f", phishing), ("steps", "__import__('os')")])
     load(page, url, wait_for_app, assert_no_exception)
 
-    link_warnings = warnings(page).filter(has_text=re.compile(r"^\s*Link:"))
-    expect(link_warnings).to_have_count(2)
+    link_warnings = warnings(page).filter(has_text="This link had values")
+    expect(link_warnings).to_have_count(1)
+    expect(link_warnings.locator("li")).to_have_count(2)
     assert link_warnings.locator("a").count() == 0, "a link in the query became a link on the page"
-    assert link_warnings.filter(has_text="__import__('os')").count() == 1
+    assert link_warnings.locator("li").filter(has_text="__import__('os')").count() == 1
 
 
 def test_add_an_optimizer(page, app_url, wait_for_app, assert_no_exception, screenshot):
