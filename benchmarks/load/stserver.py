@@ -198,14 +198,7 @@ def readable_python(user: str = "nobody") -> tuple[str, dict[str, str]]:
             f"{user} cannot run {sys.executable}, a virtual environment in {sys.prefix}; "
             "create it where others can read it"
         )
-    top = Path(tempfile.mkdtemp(prefix="optimizer-lab-python."))
-    atexit.register(shutil.rmtree, top, True)
-    top.chmod(0o755)
-    view = top / prefix.name
-    linked = subprocess.run(["cp", "-al", str(prefix), str(view)], capture_output=True)
-    if linked.returncode != 0:  # another file system: a real copy (~1.6 GB for CI's pyenv)
-        shutil.rmtree(view, ignore_errors=True)
-        subprocess.run(["cp", "-a", str(prefix), str(view)], check=True)
+    view = _readable_view(prefix, "python")
     python = view / Path(sys.executable).relative_to(prefix)
     env = {"LD_LIBRARY_PATH": str(view / "lib")}
     if not _runs_streamlit_as(user, str(python), env):
@@ -226,14 +219,7 @@ def readable_repo(user: str = "nobody") -> Path:
         return REPO_ROOT
     if user in _REPOS:
         return _REPOS[user]
-    top = Path(tempfile.mkdtemp(prefix="optimizer-lab-repo."))
-    atexit.register(shutil.rmtree, top, True)
-    top.chmod(0o755)
-    view = top / REPO_ROOT.name
-    linked = subprocess.run(["cp", "-al", str(REPO_ROOT), str(view)], capture_output=True)
-    if linked.returncode != 0:
-        shutil.rmtree(view, ignore_errors=True)
-        subprocess.run(["cp", "-a", str(REPO_ROOT), str(view)], check=True)
+    view = _readable_view(REPO_ROOT, "repo")
     if not _reads(user, view / "dashboard.py"):
         raise RuntimeError(f"{user} cannot read {REPO_ROOT}, nor a view of it at {view}")
     _REPOS[user] = view
@@ -241,6 +227,21 @@ def readable_repo(user: str = "nobody") -> Path:
 
 
 _REPOS: dict[str, Path] = {}
+
+
+def _readable_view(source: Path, what: str) -> Path:
+    """``source`` as hard links (``cp -al``: seconds, no data copied; a real copy across file
+    systems, ~1.6 GB for CI's pyenv) in a fresh directory others may read, removed when this
+    interpreter exits."""
+    top = Path(tempfile.mkdtemp(prefix=f"optimizer-lab-{what}."))
+    atexit.register(shutil.rmtree, top, True)
+    top.chmod(0o755)
+    view = top / source.name
+    linked = subprocess.run(["cp", "-al", str(source), str(view)], capture_output=True)
+    if linked.returncode != 0:
+        shutil.rmtree(view, ignore_errors=True)
+        subprocess.run(["cp", "-a", str(source), str(view)], check=True)
+    return view
 
 
 def _reads(user: str, path: Path) -> bool:
