@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import charts, drawable, frames, overlap, race_charts, step_arrows
+from . import charts, drawable, frames, overlap, race_charts, step_arrows, templates
 from .experiment import Experiment
 from .run_style import RunStyle
 from .simulate import RunResult, simulate
@@ -41,9 +41,10 @@ def landscape(exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
     return frames.surface_grid(surface), frames.surface_picture(surface), frames.contours(surface)
 
 
-def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
-    """The path over the function: a map (2-D), or x against step and the curve (1-D)."""
-    surface, start = exp.objective(), exp.start_point()
+def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list[dict]:
+    """The path over the function: a map (2-D), or x against step and the curve (1-D), as
+    specs made from templates (:mod:`lab.templates`): Altair runs once per shape of setup."""
+    surface = exp.objective()
     runs = overlap.uncovered(run_style(exp), data["hidden"])
     grid, picture, lines = land
     paths = data["paths"]
@@ -54,14 +55,26 @@ def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> lis
     # a formula finite on a sliver thinner than the picture's pixels can still have runs on it
     if not sampled and not drawable.finite_values(paths["loss"]).size:
         raise drawable.no_finite_values(surface)
+    places = frames.places(surface, exp.start_point())
+    last = int(paths["step"].max()) if len(paths) else 0
+    labels = runs.labels
     if surface.dim == 2:
-        arrows = data["arrows"]
+        arrows = race_charts.inked(data["arrows"], runs)
         return [
-            race_charts.trajectory_map(grid, picture, lines, paths, arrows, surface, runs, start)
+            templates.spec(
+                race_charts.trajectory_map,
+                *(grid, picture, lines, paths, arrows, places, surface, runs, last),
+                labels=labels,
+            )
         ]
+    f_range = race_charts.f_range(grid, paths, surface)
     return [
-        race_charts.function_curve(grid, paths, surface, runs, start),
-        race_charts.parameter_vs_step(paths, surface, runs),
+        templates.spec(
+            race_charts.function_curve,
+            *(grid, paths, places, surface, runs, last, f_range),
+            labels=labels,
+        ),
+        templates.spec(race_charts.parameter_vs_step, paths, surface, runs, labels=labels),
     ]
 
 
@@ -106,5 +119,6 @@ def no_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
 
 
 def specs(built: list) -> list[dict]:
-    """Vega-Lite specs of Altair charts, styled, ready to cache and send."""
-    return [charts.to_spec(c) for c in built]
+    """Vega-Lite specs of the views' charts: Altair charts are turned into specs, specs made
+    from templates are kept."""
+    return [c if isinstance(c, dict) else charts.to_spec(c) for c in built]

@@ -308,6 +308,22 @@ def grid_minimum(surface: surfaces.Surface, n: int = 201) -> tuple[float, ...] |
     )
 
 
+def places(surface: surfaces.Surface, start: tuple[float, ...]) -> pd.DataFrame:
+    """The start and the known minima (and, for a typed formula, the lowest grid point): rows
+    of what, x and y (2-D) or x and f (1-D), for the markers on the map."""
+    xs, ys = surface.axis_names[0], surface.axis_names[-1] if surface.dim == 2 else "f"
+
+    def row(what: str, point: tuple | np.ndarray) -> dict:
+        y = point[-1] if surface.dim == 2 else surface.f(np.asarray(point, dtype=float))
+        return {"what": what, xs: float(point[0]), ys: float(y)}
+
+    rows = [row("start", tuple(start))]
+    rows += [row("minimum", point) for point in surface.minima]
+    if surface.name == surfaces.expression.NAME and (guess := grid_minimum(surface)) is not None:
+        rows.append(row("estimated minimum (lowest grid point)", guess))
+    return pd.DataFrame(rows)
+
+
 def surface_grid(surface: surfaces.Surface, n: int = PICK_GRID) -> pd.DataFrame:
     """Cells of a heatmap over the plotting window: lower-left corners x, y (each cell is
     ``width / n`` wide), f, and the colour value (log10 of f − f_min where f spans decades)."""

@@ -118,9 +118,10 @@ def trajectory_map(
     lines: pd.DataFrame,
     paths: pd.DataFrame,
     arrows: pd.DataFrame,
+    places: pd.DataFrame,
     surface: surfaces.Surface,
     runs: RunStyle,
-    start: tuple[float, ...],
+    last: int,
 ) -> alt.LayerChart:
     """Each run's path in step order over the landscape, played back in the browser.
 
@@ -131,9 +132,12 @@ def trajectory_map(
     the map selects a cell (``pick_start``); the wheel zooms, shift-drag pans (a new chart, as
     the page's "Whole window" button makes, starts from the whole window again). One unit of x
     is as long as one unit of y.
+
+    ``arrows`` come with their colours (:func:`inked`), ``places`` are the start and minima
+    (:func:`lab.frames.places`), and ``last`` is the last step drawn: the chart is
+    template-safe (:mod:`lab.templates`).
     """
     xs, ys = surface.axis_names
-    last = int(paths["step"].max()) if len(paths) else 0
     focus = alt.selection_point(
         name=FOCUS, fields=["run"], bind={"legend": "mouseover"}, on="mouseover", clear="mouseout"
     )
@@ -154,6 +158,7 @@ def trajectory_map(
         base.mark_line(strokeWidth=2.8, clip=True)
         .encode(color=colour, strokeDash=dash, opacity=lit)
         .add_params(focus)
+        .properties(name="paths")  # a fixed name: Altair's default hashes the labels
     )
     dots = (
         base.transform_filter("datum.dot")
@@ -168,7 +173,7 @@ def trajectory_map(
         .encode(x=f"{xs}:Q", y=f"{ys}:Q", color=quiet, tooltip=tips)
     )
     layers = [landscape(grid, picture, lines, surface), halo, line, dots, head]
-    layers += [step_arrows(arrows, runs), markers(surface, start), playback.counter(last)]
+    layers += [step_arrows(arrows), markers(places, surface), playback.counter(last)]
     top = [*playback.params(last), arrow_choice(runs)]
     # params and size given to the constructor: add_params and properties deep-copy every layer
     return alt.layer(*layers, params=[p.param for p in top], height=HEIGHT_2D, width="container")
@@ -182,11 +187,12 @@ def arrow_choice(runs: RunStyle) -> alt.Parameter:
     )
 
 
-def step_arrows(arrows: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
-    """The step on screen's arrows for the chosen runs (the ``arrows_for`` select)."""
+def step_arrows(arrows: pd.DataFrame) -> alt.LayerChart:
+    """The step on screen's arrows for the chosen runs (the ``arrows_for`` select); ``arrows``
+    with their colours (:func:`inked`)."""
     shown = f"{ARROWS} == '{ALL_ARROWS}' || {ARROWS} == datum.run"
     data = (
-        alt.Chart(inked(arrows, runs))
+        alt.Chart(arrows)
         .transform_filter(shown)
         .transform_filter(f"datum.step <= {playback.SHOWN} + 1")
         .transform_window(
@@ -226,26 +232,11 @@ def arrow_marks(data: alt.Chart) -> alt.LayerChart:
     return alt.layer(halo, shaft, head)
 
 
-def markers(surface: surfaces.Surface, start: tuple[float, ...]) -> alt.LayerChart:
-    """The start (a ring) and known minima (stars), labelled."""
+def markers(places: pd.DataFrame, surface: surfaces.Surface) -> alt.LayerChart:
+    """The start (a ring) and known minima (stars), labelled: ``places`` from
+    :func:`lab.frames.places`."""
     xs, ys = surface.axis_names[0], surface.axis_names[-1] if surface.dim == 2 else "f"
-    rows = [
-        {
-            "what": "start",
-            xs: start[0],
-            ys: start[-1] if surface.dim == 2 else float(surface.f(list(start))),
-        }
-    ]
-    for point in surface.minima:
-        y = point[-1] if surface.dim == 2 else float(surface.f(point))
-        rows.append({"what": "minimum", xs: float(point[0]), ys: float(y)})
-    if (
-        surface.name == surfaces.expression.NAME
-        and (guess := frames.grid_minimum(surface)) is not None
-    ):
-        y = guess[-1] if surface.dim == 2 else float(surface.f(guess))
-        rows.append({"what": "estimated minimum (lowest grid point)", xs: guess[0], ys: y})
-    data = pd.DataFrame(rows)
+    data = places
     base = alt.Chart(data).encode(
         x=f"{xs}:Q", y=f"{ys}:Q", tooltip=["what:N", f"{xs}:Q", f"{ys}:Q"]
     )
@@ -277,43 +268,57 @@ def markers(surface: surfaces.Surface, start: tuple[float, ...]) -> alt.LayerCha
 def function_curve(
     curve: pd.DataFrame,
     paths: pd.DataFrame,
+    places: pd.DataFrame,
     surface: surfaces.Surface,
     runs: RunStyle,
-    start: tuple[float, ...],
+    last: int,
+    f_range: tuple[float, float],
 ) -> alt.LayerChart:
-    """A 1-D function's graph with each run's iterates on it, played back like the map."""
+    """A 1-D function's graph with each run's iterates on it, played back like the map.
+
+    ``f_range`` is the y axis (:func:`f_range`); iterates off the window are not drawn, so they
+    cannot stretch it. Template-safe (:mod:`lab.templates`).
+    """
     ((x0, x1),) = surface.bounds
     x = alt.X("x:Q", scale=alt.Scale(domain=[x0, x1], nice=False), title="x")
-    points = paths.rename(columns={"loss": "f"})
-    points = points[points["x"].between(x0, x1)]  # iterates off the window would stretch it
-    # where f is infinite its graph leaves the axis; where the graph has no finite sample at
-    # all (a sliver of a domain), the iterates on it still set the axis
-    finite = drawable.finite_values(curve["f"])
-    finite = finite if len(finite) else drawable.finite_values(points["f"])
-    f_low, f_high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-    y = alt.Y("f:Q", title="f(x)", scale=alt.Scale(domain=[f_low, f_high], padding=16))
+    y = alt.Y("f:Q", title="f(x)", scale=alt.Scale(domain=list(f_range), padding=16))
     graph = alt.Chart(curve).mark_line(color=CURVE, strokeWidth=2.5).encode(x=x, y=y)
-    last = int(paths["step"].max()) if len(paths) else 0
     colour = run_colour(runs, legend_at="bottom")
     quiet = run_colour(runs, legend=False)
     tips = ["run:N", "step:Q", alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("f:Q", format=".4g")]
-    base = playback.up_to_shown(alt.Chart(points)).encode(x=x, y=y, order="step:Q", detail="run:N")
+
+    def points() -> alt.Chart:
+        return alt.Chart(paths).transform_filter(
+            f"datum.x >= {x0!r} && datum.x <= {x1!r}"
+        ).transform_calculate(f="datum.loss")
+
+    base = playback.up_to_shown(points()).encode(x=x, y=y, order="step:Q", detail="run:N")
     line = base.mark_line(strokeWidth=1.4, opacity=0.6, clip=True).encode(
         color=colour, strokeDash=run_dash(runs, legend=False)
     )
     dots = base.mark_circle(size=60, opacity=0.7, clip=True).encode(color=quiet, tooltip=tips)
     head = (
-        playback.latest(alt.Chart(points))
+        playback.latest(points())
         .mark_point(
             shape="diamond", size=300, filled=True, stroke="white", strokeWidth=1.5, clip=True
         )
         .encode(x=x, y=y, color=quiet, tooltip=tips)
     )
-    layers = [graph, line, dots, head, markers(surface, start), playback.counter(last)]
+    layers = [graph, line, dots, head, markers(places, surface), playback.counter(last)]
     # the height covers the legend underneath too (two runs a row)
     height = HEIGHT_2D * 0.75 + LEGEND_ROW * math.ceil(len(runs.labels) / 2)
     params = [p.param for p in playback.params(last)]
     return alt.layer(*layers, params=params, height=height, width="container")
+
+
+def f_range(curve: pd.DataFrame, paths: pd.DataFrame, surface: surfaces.Surface) -> tuple:
+    """The 1-D graph's f axis: the graph's finite values; where the graph has no finite sample
+    (a sliver of a domain), the iterates on the window; else (0, 1)."""
+    ((x0, x1),) = surface.bounds
+    finite = drawable.finite_values(curve["f"])
+    if not len(finite):
+        finite = drawable.finite_values(paths.loc[paths["x"].between(x0, x1), "loss"])
+    return (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
 
 
 def parameter_vs_step(paths: pd.DataFrame, surface: surfaces.Surface, runs: RunStyle) -> alt.Chart:

@@ -1,0 +1,176 @@
+"""Chart specs built once per shape of setup, then filled with each setup's data.
+
+Building a chart with Altair costs 0.1 to 0.5 s of CPU (schema copies and checks), while the
+spec it makes depends on a setup mostly through its data. :func:`spec` calls a chart builder
+through a process-wide cache of templates:
+
+- **DataFrame arguments are the data.** They become named datasets, swapped for each setup.
+- **Run labels** (``labels=``) vary between setups of one shape (``Adam lr=0.01``): they are
+  built as placeholders of the same length (so widths computed from them agree) and written in
+  afterwards. A label may appear in the spec only as a whole string (a scale's domain, a
+  select's options), never inside an expression.
+- **Every other argument is the shape**, the template's key: the surface, the colours, the
+  number of steps. It must be hashable.
+
+A builder is template-safe when the spec depends on its DataFrames only through the datasets:
+whatever it reads from the data to make decisions (an axis domain, a filter) must come in as an
+argument instead. ``tests/lab/test_templates.py`` checks every templated builder by filling one
+setup's template with another's data and comparing with a fresh build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from . import charts
+
+MAX_TEMPLATES = 256  # a map's template is about 15 KB
+
+_MARK = "\ue000"  # private-use characters: no label or spec text holds them
+_PAD = "\ue001"
+
+
+class _Template(NamedTuple):
+    spec: dict  # without datasets
+    frames: dict[str, int]  # dataset name -> index of the DataFrame argument it holds
+    constants: dict[str, pd.DataFrame]  # datasets made from the shape alone
+
+
+_CACHE: OrderedDict[tuple, _Template] = OrderedDict()
+_LOCK = threading.Lock()
+_STATS = {"hits": 0, "misses": 0}
+
+
+def spec(builder: Callable[..., Any], *args: Any, labels: Sequence[str] = ()) -> dict:
+    """``charts.to_spec(builder(*args))``, built once per shape (see the module docstring).
+
+    Args:
+        builder: a pure function returning an Altair chart.
+        args: its arguments: DataFrames (the data) and hashable values (the shape).
+        labels: the run labels as they appear in ``args`` (inside a RunStyle, say); each is
+            replaced by a placeholder of its length before building, then written back.
+
+    Raises:
+        ValueError: if the built spec holds a label inside a longer string (an expression),
+            where writing it back could not be done safely.
+    """
+    holes = {label: _placeholder(i, label) for i, label in enumerate(labels)}
+    shaped = tuple(_swap(a, holes) for a in args)
+    key = (
+        builder.__module__,
+        builder.__qualname__,
+        tuple(_shape(a) for a in shaped),
+    )
+    with _LOCK:
+        template = _CACHE.get(key)
+        if template is not None:
+            _CACHE.move_to_end(key)
+            _STATS["hits"] += 1
+    if template is None:
+        template = _build(builder, shaped, set(holes.values()))
+        with _LOCK:
+            _STATS["misses"] += 1
+            _CACHE[key] = template
+            while len(_CACHE) > MAX_TEMPLATES:
+                _CACHE.popitem(last=False)
+    back = {hole: label for label, hole in holes.items()}
+    filled = _fill(template.spec, back)
+    filled["datasets"] = {
+        **template.constants,
+        **{name: args[i] for name, i in template.frames.items()},
+    }
+    return filled
+
+
+def stats() -> dict[str, int]:
+    """Template hits and misses in this process so far (for benchmarks)."""
+    with _LOCK:
+        return dict(_STATS, size=len(_CACHE))
+
+
+def clear() -> None:
+    """Forget every template (tests)."""
+    with _LOCK:
+        _CACHE.clear()
+        _STATS.update(hits=0, misses=0)
+
+
+def _placeholder(i: int, label: str) -> str:
+    """A stand-in for ``label`` of its length where possible (legend widths are computed from
+    lengths), unique to position ``i``."""
+    core = f"{_MARK}{i}{_MARK}"
+    return core + _PAD * max(0, len(label) - len(core))
+
+
+def _swap(value: Any, holes: dict[str, str]) -> Any:
+    """``value`` with every string found in ``holes`` replaced, through tuples, lists, dicts and
+    frozen dataclasses; DataFrames are left as they are (they are the data)."""
+    if not holes or isinstance(value, pd.DataFrame):
+        return value
+    if isinstance(value, str):
+        return holes.get(value, value)
+    if isinstance(value, tuple | list):
+        return type(value)(_swap(v, holes) for v in value)
+    if isinstance(value, dict):
+        return {k: _swap(v, holes) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: _swap(getattr(value, f.name), holes)
+            for f in dataclasses.fields(value)
+            if f.init
+        }
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+def _shape(value: Any) -> Any:
+    """The part of an argument a template depends on: a DataFrame's columns and types, or the
+    value itself (which must then be hashable)."""
+    if isinstance(value, pd.DataFrame):
+        return ("DataFrame", tuple(value.columns), tuple(str(t) for t in value.dtypes))
+    hash(value)  # TypeError here names an argument that cannot be part of the key
+    return value
+
+
+def _build(builder: Callable[..., Any], args: tuple, holes: set[str]) -> _Template:
+    built = charts.to_spec(builder(*args))
+    datasets = built.pop("datasets", {})
+    by_id = {id(a): i for i, a in enumerate(args) if isinstance(a, pd.DataFrame)}
+    frames = {name: by_id[id(d)] for name, d in datasets.items() if id(d) in by_id}
+    constants = {name: d for name, d in datasets.items() if name not in frames}
+    _check_holes(built, holes)
+    return _Template(built, frames, constants)
+
+
+def _check_holes(value: Any, holes: set[str]) -> None:
+    if isinstance(value, str):
+        if _MARK in value and value not in holes:
+            raise ValueError(
+                f"a run label appears inside the string {value!r}: a template can only fill "
+                "labels that are whole strings; pass the label in the data instead"
+            )
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_holes(k, set())  # a label as a key could not be written back
+            _check_holes(v, holes)
+    elif isinstance(value, list):
+        for v in value:
+            _check_holes(v, holes)
+
+
+def _fill(value: Any, back: dict[str, str]) -> Any:
+    """A copy of the spec with placeholders written back (a fresh copy each call: callers and
+    caches may hold on to it)."""
+    if isinstance(value, dict):
+        return {k: _fill(v, back) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, back) for v in value]
+    if isinstance(value, str):
+        return back.get(value, value)
+    return value
