@@ -42,19 +42,28 @@ SYMLOG_LABELS = (
 )
 
 
-def log_y(data: pd.DataFrame, field: str, title: str) -> alt.Y:
-    """``field`` on a log y axis labelled as :func:`log_axis` labels it."""
-    return alt.Y(f"{field}:Q", title=title, scale=alt.Scale(type="log"), axis=log_axis(data[field]))
+def log_y(field: str, title: str, decades: bool = True) -> alt.Y:
+    """``field`` on a log y axis labelled as :func:`log_axis` labels it (``decades``: whether
+    the values span two powers of ten, from :func:`spans_decades`)."""
+    axis = LOG_AXIS if decades else NARROW_LOG_AXIS
+    return alt.Y(f"{field}:Q", title=title, scale=alt.Scale(type="log"), axis=axis)
+
+
+NARROW_LOG_AXIS = alt.Axis(format=".2~g")
+
+
+def spans_decades(values: pd.Series | np.ndarray) -> bool:
+    """Whether the positive finite ``values`` span two powers of ten or more (or there are
+    none): labels at powers of ten only then leave two labels or more."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    return not (len(v) and np.floor(np.log10(v.max())) - np.ceil(np.log10(v.min())) < 1)
 
 
 def log_axis(values: pd.Series | np.ndarray) -> alt.Axis:
     """:data:`LOG_AXIS`, or plain 2-digit labels where the values span fewer than two powers of
     ten (labels at powers of ten only would leave one label or none)."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v) & (v > 0)]
-    if len(v) and np.floor(np.log10(v.max())) - np.ceil(np.log10(v.min())) < 1:
-        return alt.Axis(format=".2~g")
-    return LOG_AXIS
+    return LOG_AXIS if spans_decades(values) else NARROW_LOG_AXIS
 
 
 def symlog_ticks(values: pd.Series | np.ndarray, most: int = 9) -> list[float]:
@@ -224,9 +233,15 @@ def run_dash(runs: RunStyle, legend: bool = True, legend_at: str = "right") -> a
 
 
 def loss_chart(
-    losses: pd.DataFrame, divergences: pd.DataFrame, surface: surfaces.Surface, runs: RunStyle
+    losses: pd.DataFrame,
+    divergences: pd.DataFrame,
+    surface: surfaces.Surface,
+    runs: RunStyle,
+    y_ticks: bool | tuple[float, ...],
 ) -> alt.LayerChart:
-    """f − f_min (or f) against step, log axis where defined; ✕ where a run diverged."""
+    """f − f_min (or f) against step, log axis where defined; ✕ where a run diverged.
+
+    ``y_ticks`` is :func:`loss_ticks` of the losses (template-safe, :mod:`lab.templates`)."""
     logged = surface.f_min is not None
     field, title = ("gap", "f − f_min") if logged else ("loss", "f")
     # no minimum: f can fall without bound, symlog keeps the early differences visible; its
@@ -235,9 +250,9 @@ def loss_chart(
         f"{field}:Q",
         title=title,
         scale=alt.Scale(type="log") if logged else alt.Scale(type="symlog"),
-        axis=log_axis(losses[field])
+        axis=(LOG_AXIS if y_ticks else NARROW_LOG_AXIS)
         if logged
-        else alt.Axis(values=symlog_ticks(losses[field]), labelExpr=SYMLOG_LABELS),
+        else alt.Axis(values=list(y_ticks), labelExpr=SYMLOG_LABELS),
     )
     base = alt.Chart(losses).encode(x=alt.X("step:Q", title="step"), y=y, color=run_colour(runs))
     line = base.mark_line(strokeWidth=2.6).encode(
@@ -259,15 +274,24 @@ def loss_chart(
     return alt.layer(line, crosses, text, height=HEIGHT * 0.7, width="container")
 
 
-def grad_norm_chart(losses: pd.DataFrame, runs: RunStyle) -> alt.Chart:
-    """‖g‖ against step on a log axis."""
-    data = losses[losses["grad_norm"] > 0]
+def loss_ticks(losses: pd.DataFrame, surface: surfaces.Surface) -> bool | tuple[float, ...]:
+    """What the loss axis needs from the data: on a log axis (a known minimum) whether the gaps
+    span decades, else the symlog ticks of f."""
+    if surface.f_min is not None:
+        return spans_decades(losses["gap"])
+    return tuple(symlog_ticks(losses["loss"]))
+
+
+def grad_norm_chart(losses: pd.DataFrame, runs: RunStyle, decades: bool) -> alt.Chart:
+    """‖g‖ against step on a log axis (steps with g = 0 left out); ``decades`` from
+    :func:`spans_decades` of the norms."""
     return (
-        alt.Chart(data)
+        alt.Chart(losses)
+        .transform_filter("datum.grad_norm > 0")
         .mark_line(strokeWidth=2.2)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=log_y(data, "grad_norm", "‖∇f‖"),
+            y=log_y("grad_norm", "‖∇f‖", decades),
             color=run_colour(runs),
             tooltip=["run:N", "step:Q", alt.Tooltip("grad_norm:Q", format=".4g")],
         )
@@ -275,31 +299,33 @@ def grad_norm_chart(losses: pd.DataFrame, runs: RunStyle) -> alt.Chart:
     )
 
 
-def lr_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
-    """Per-parameter effective learning rate on a log axis, dashed: the scheduled base rate."""
-    data = rates[rates["lr_eff"] > 0]
+def lr_chart(
+    rates: pd.DataFrame, runs: RunStyle, parameters: tuple[str, ...], decades: bool
+) -> alt.LayerChart:
+    """Per-parameter effective learning rate on a log axis, dashed: the scheduled base rate.
+
+    ``parameters`` are the surface's axis names (the base rate is drawn once, from the first);
+    ``decades`` from :func:`spans_decades` of the effective rates."""
     colour = run_colour(runs)
     dash = alt.StrokeDash("parameter:N", title="Parameter", legend=alt.Legend(orient="right"))
-    lines = (
-        alt.Chart(data)
-        .mark_line(strokeWidth=2.4)
-        .encode(
-            x=alt.X("step:Q", title="step"),
-            y=log_y(data, "lr_eff", "effective learning rate"),
-            color=colour,
-            strokeDash=dash,
-            detail="parameter:N",
-            tooltip=[
-                "run:N",
-                "parameter:N",
-                "step:Q",
-                alt.Tooltip("lr_eff:Q", format=".4g"),
-                alt.Tooltip("lr:Q", title="base lr", format=".4g"),
-            ],
-        )
+    positive = alt.Chart(rates).transform_filter("datum.lr_eff > 0")
+    lines = positive.mark_line(strokeWidth=2.4).encode(
+        x=alt.X("step:Q", title="step"),
+        y=log_y("lr_eff", "effective learning rate", decades),
+        color=colour,
+        strokeDash=dash,
+        detail="parameter:N",
+        tooltip=[
+            "run:N",
+            "parameter:N",
+            "step:Q",
+            alt.Tooltip("lr_eff:Q", format=".4g"),
+            alt.Tooltip("lr:Q", title="base lr", format=".4g"),
+        ],
     )
+    first = alt.datum.parameter == parameters[0]
     base_lr = (
-        alt.Chart(data[data["parameter"] == data["parameter"].iloc[0]] if len(data) else data)
+        positive.transform_filter(first)
         .mark_line(strokeWidth=1.5, opacity=0.6, strokeDash=[2, 4])
         .encode(x="step:Q", y="lr:Q", color=run_colour(runs, legend=False), detail="run:N")
     )
@@ -339,16 +365,9 @@ def gain_domain(gain: np.ndarray) -> tuple[float, float]:
     )
 
 
-def gain_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
-    """Realised gain −Δθ/g per parameter: > 0 moved downhill, < 0 momentum carried it uphill.
-
-    Where g passes near zero the ratio spikes (or is undefined: :func:`lab.frames.learning_rates`
-    leaves those steps out). The line is a rolling median over ``GAIN_MEDIAN`` plotted points,
-    each step a faint dot; the axis spans the central 96% of the finite values (and 0, and at
-    most 3 interquartile ranges beyond the middle half), and the subtitle says how many values
-    fall outside it. Non-finite values are dropped first, so the spec never holds NaN or
-    infinity.
-    """
+def gains(rates: pd.DataFrame) -> pd.DataFrame:
+    """The gain chart's data: finite gains in step order per run and parameter, with
+    ``gain_median``, the rolling median over ``GAIN_MEDIAN`` plotted points."""
     data = rates.assign(gain=rates["gain"].astype(float).replace([np.inf, -np.inf], np.nan))
     data = data.dropna(subset=["gain"]).sort_values(["run", "parameter", "step"])
     data["gain_median"] = (
@@ -356,13 +375,34 @@ def gain_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
         .transform(lambda g: g.rolling(GAIN_MEDIAN, center=True, min_periods=1).median())
         .astype(float)
     )
+    return data
+
+
+def gain_axis(gains: pd.DataFrame) -> tuple[tuple[float, float] | None, int]:
+    """The gain axis's domain (None: no values) and how many values lie beyond it."""
+    if not len(gains):
+        return None, 0
+    low, high = gain_domain(gains["gain"].to_numpy())
+    return (low, high), int((~gains["gain"].between(low, high)).sum())
+
+
+def gain_chart(
+    gains: pd.DataFrame, runs: RunStyle, domain: tuple[float, float] | None, outside: int
+) -> alt.LayerChart:
+    """Realised gain −Δθ/g per parameter: > 0 moved downhill, < 0 momentum carried it uphill.
+
+    Where g passes near zero the ratio spikes (or is undefined: :func:`lab.frames.learning_rates`
+    leaves those steps out). The line is a rolling median over ``GAIN_MEDIAN`` plotted points,
+    each step a faint dot (``gains`` from :func:`gains`); the axis spans the central 96% of the
+    finite values (and 0, and at most 3 interquartile ranges beyond the middle half: ``domain``
+    and ``outside`` from :func:`gain_axis`), and the subtitle says how many values fall
+    outside it. Non-finite values are dropped first, so the spec never holds NaN or infinity.
+    """
     subtitle = f"line: median of {GAIN_MEDIAN} neighbouring points; dots: each step"
-    if len(data):
-        low, high = gain_domain(data["gain"].to_numpy())
-        scale = alt.Scale(domain=[low, high], nice=False, zero=False)
-        outside = int((~data["gain"].between(low, high)).sum())
+    if domain is not None:
+        scale = alt.Scale(domain=list(domain), nice=False, zero=False)
         if outside:
-            subtitle += f"; {outside} of {len(data)} values lie beyond the axis and are not drawn"
+            subtitle += f"; {outside} of {len(gains)} values lie beyond the axis and are not drawn"
     else:
         scale = alt.Scale()
     x = alt.X("step:Q", title="step")
@@ -375,7 +415,7 @@ def gain_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
     ]
     dash = alt.StrokeDash("parameter:N", title="Parameter", legend=alt.Legend(orient="right"))
     dots = (
-        alt.Chart(data)
+        alt.Chart(gains)
         .mark_circle(size=14, opacity=0.35, clip=True)
         .encode(
             x=x,
@@ -385,7 +425,7 @@ def gain_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
         )
     )
     line = (
-        alt.Chart(data)
+        alt.Chart(gains)
         .mark_line(strokeWidth=2.4, clip=True)
         .encode(
             x=x,
@@ -405,17 +445,18 @@ def gain_chart(rates: pd.DataFrame, runs: RunStyle) -> alt.LayerChart:
     )
 
 
-def state_chart(states: pd.DataFrame, runs: RunStyle, title: str = "") -> alt.Chart:
-    """The optimizer's internal state over time (|value| on a log axis), one line per run and
-    quantity: moments, accumulators, momentum buffers, and the effective learning rate."""
-    data = states.assign(magnitude=states["value"].abs())
-    data = data[data["magnitude"] > 0]
+def state_chart(states: pd.DataFrame, runs: RunStyle, title: str, decades: bool) -> alt.Chart:
+    """The optimizer's internal state over time (|value| on a log axis, zeros left out), one
+    line per run and quantity: moments, accumulators, momentum buffers, and the effective
+    learning rate. ``decades`` from :func:`spans_decades` of the magnitudes."""
     return (
-        alt.Chart(data)
+        alt.Chart(states)
+        .transform_calculate(magnitude="abs(datum.value)")
+        .transform_filter("datum.magnitude > 0")
         .mark_line(strokeWidth=2.2)
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=log_y(data, "magnitude", "|value|"),
+            y=log_y("magnitude", "|value|", decades),
             color=run_colour(runs),
             strokeDash=alt.StrokeDash("quantity:N", title="Quantity"),
             detail="quantity:N",

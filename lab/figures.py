@@ -78,27 +78,46 @@ def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> lis
     ]
 
 
-def loss_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
+def loss_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list[dict]:
     _some_steps(exp, data)
-    surface, runs = exp.objective(), run_style(exp)
+    surface, runs, losses = exp.objective(), run_style(exp), data["losses"]
+    labels = runs.labels
+    ticks = charts.loss_ticks(losses, surface)
+    decades = charts.spans_decades(losses["grad_norm"])
     return [
-        charts.loss_chart(data["losses"], data["divergences"], surface, runs),
-        charts.grad_norm_chart(data["losses"], runs),
+        templates.spec(
+            charts.loss_chart, losses, data["divergences"], surface, runs, ticks, labels=labels
+        ),
+        templates.spec(charts.grad_norm_chart, losses, runs, decades, labels=labels),
     ]
 
 
-def learning_rate_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
+def learning_rate_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list[dict]:
     _some_steps(exp, data)
-    runs = run_style(exp)
-    return [charts.lr_chart(data["rates"], runs), charts.gain_chart(data["rates"], runs)]
+    runs, rates = run_style(exp), data["rates"]
+    gains = charts.gains(rates)
+    domain, outside = charts.gain_axis(gains)
+    parameters = exp.objective().axis_names
+    decades = charts.spans_decades(rates["lr_eff"])
+    return [
+        templates.spec(charts.lr_chart, rates, runs, parameters, decades, labels=runs.labels),
+        templates.spec(charts.gain_chart, gains, runs, domain, outside, labels=runs.labels),
+    ]
 
 
-def state_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
+def state_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list[dict]:
     """Every run's internal state over time, one chart per parameter."""
     _some_steps(exp, data)
-    names = exp.objective().axis_names
+    names, runs = exp.objective().axis_names, run_style(exp)
     return [
-        charts.state_chart(states, run_style(exp), f"Parameter {name}")
+        templates.spec(
+            charts.state_chart,
+            states,
+            runs,
+            f"Parameter {name}",
+            charts.spans_decades(states["value"].abs()),
+            labels=runs.labels,
+        )
         for name, states in zip(names, data["states"], strict=True)
     ]
 

@@ -288,9 +288,11 @@ def function_curve(
     tips = ["run:N", "step:Q", alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("f:Q", format=".4g")]
 
     def points() -> alt.Chart:
-        return alt.Chart(paths).transform_filter(
-            f"datum.x >= {x0!r} && datum.x <= {x1!r}"
-        ).transform_calculate(f="datum.loss")
+        return (
+            alt.Chart(paths)
+            .transform_filter(f"datum.x >= {x0!r} && datum.x <= {x1!r}")
+            .transform_calculate(f="datum.loss")
+        )
 
     base = playback.up_to_shown(points()).encode(x=x, y=y, order="step:Q", detail="run:N")
     line = base.mark_line(strokeWidth=1.4, opacity=0.6, clip=True).encode(

@@ -188,8 +188,8 @@ def test_a_broken_view_shows_the_safety_net_not_a_traceback(app, monkeypatch, vi
 def test_a_spec_that_is_not_json_is_refused_with_a_clear_error(app, monkeypatch, view_failures):
     drawn = charts.grad_norm_chart
 
-    def not_json(losses: Any, runs: Any) -> Any:
-        chart = drawn(losses, runs)
+    def not_json(losses: Any, runs: Any, decades: bool) -> Any:
+        chart = drawn(losses, runs, decades)
         return chart.encode(y=chart.encoding.y.copy().scale(domain=[float("nan"), 1.0]))
 
     monkeypatch.setattr(charts, "grad_norm_chart", not_json)

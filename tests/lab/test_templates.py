@@ -11,6 +11,7 @@ from lab import experiment as ex
 from lab.run_style import RunStyle
 
 DEFAULT = ex.Experiment()
+TEMPLATED = [views.TRAJECTORIES, views.LOSS, views.LEARNING_RATE, views.INSIDE_A_STEP]
 
 
 def _with_run(exp, i, optimizer, **hyperparams):
@@ -64,7 +65,7 @@ def _assert_same(filled, fresh):
             pd.testing.assert_frame_equal(data_a[name], data_b[name])
 
 
-@pytest.mark.parametrize("view", [views.TRAJECTORIES], ids=lambda v: v.title)
+@pytest.mark.parametrize("view", TEMPLATED, ids=lambda v: v.title)
 @pytest.mark.parametrize("pair", PAIRS.values(), ids=list(PAIRS))
 def test_a_template_filled_with_a_setup_equals_its_fresh_build(view, pair, monkeypatch):
     first, second, shared = pair
@@ -72,7 +73,8 @@ def test_a_template_filled_with_a_setup_equals_its_fresh_build(view, pair, monke
     _charts(view, first)
     built = templates.stats()["misses"]
     filled = _charts(view, second)
-    assert templates.stats()["hits"] == (built if shared else 0)
+    if view is views.TRAJECTORIES:  # the other views' axes follow the values
+        assert templates.stats()["hits"] == (built if shared else 0)
     with monkeypatch.context() as m:
         m.setattr(templates, "spec", _fresh)
         fresh = _charts(view, second)
