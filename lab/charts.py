@@ -88,11 +88,18 @@ def symlog_ticks(values: pd.Series | np.ndarray, most: int = 9) -> list[float]:
     return [*below, 0.0, *above]
 
 
+def label_chars(labels: list[str] | tuple[str, ...]) -> int:
+    """The longest label's length in characters, rounded up to a multiple of 8: legends are
+    sized from it, so setups whose labels differ by a few characters share one chart template
+    (:mod:`lab.templates`)."""
+    longest = max((len(str(label)) for label in labels), default=0)
+    return -(-longest // 8) * 8
+
+
 def label_limit(labels: list[str] | tuple[str, ...]) -> int:
     """Legend label width in pixels that shows the longest label whole (about 0.6 em a
-    character at the legend's font size), never below the default."""
-    longest = max((len(str(label)) for label in labels), default=0)
-    return max(LABEL_LIMIT, int(np.ceil(0.6 * (FONT - 1) * longest)) + 12)
+    character at the legend's font size, from :func:`label_chars`), never below the default."""
+    return max(LABEL_LIMIT, int(np.ceil(0.6 * (FONT - 1) * label_chars(labels))) + 12)
 
 
 LABEL_LIMIT = 360

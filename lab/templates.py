@@ -6,8 +6,8 @@ through a process-wide cache of templates:
 
 - **DataFrame arguments are the data.** They become named datasets, swapped for each setup.
 - **Run labels** (``labels=``) vary between setups of one shape (``Adam lr=0.01``): they are
-  built as placeholders of the same length (so widths computed from them agree) and written in
-  afterwards. A label may appear in the spec only as a whole string (a scale's domain, a
+  built as placeholders, all as long as :func:`lab.charts.label_chars` (from which legends are
+  sized), and written in afterwards. A label may appear in the spec only as a whole string (a scale's domain, a
   select's options), never inside an expression.
 - **Every other argument is the shape**, the template's key: the surface, the colours, the
   number of steps. It must be hashable.
@@ -54,13 +54,14 @@ def spec(builder: Callable[..., Any], *args: Any, labels: Sequence[str] = ()) ->
         builder: a pure function returning an Altair chart.
         args: its arguments: DataFrames (the data) and hashable values (the shape).
         labels: the run labels as they appear in ``args`` (inside a RunStyle, say); each is
-            replaced by a placeholder of its length before building, then written back.
+            replaced by a placeholder before building, then written back.
 
     Raises:
         ValueError: if the built spec holds a label inside a longer string (an expression),
             where writing it back could not be done safely.
     """
-    holes = {label: _placeholder(i, label) for i, label in enumerate(labels)}
+    width = charts.label_chars(labels)
+    holes = {label: _placeholder(i, width) for i, label in enumerate(labels)}
     shaped = tuple(_swap(a, holes) for a in args)
     key = (
         builder.__module__,
@@ -101,11 +102,10 @@ def clear() -> None:
         _STATS.update(hits=0, misses=0)
 
 
-def _placeholder(i: int, label: str) -> str:
-    """A stand-in for ``label`` of its length where possible (legend widths are computed from
-    lengths), unique to position ``i``."""
+def _placeholder(i: int, width: int) -> str:
+    """A stand-in for label ``i``, ``width`` characters long where possible."""
     core = f"{_MARK}{i}{_MARK}"
-    return core + _PAD * max(0, len(label) - len(core))
+    return core + _PAD * max(0, width - len(core))
 
 
 def _swap(value: Any, holes: dict[str, str]) -> Any:

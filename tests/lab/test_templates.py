@@ -32,7 +32,12 @@ PAIRS = {
         dataclasses.replace(DEFAULT, start=(-1.0, 2.0), noise=0.3),
         True,
     ),
-    "a longer label": (DEFAULT, _with_run(DEFAULT, 0, "sgd", lr=0.0012345), False),
+    "a label a few characters longer": (DEFAULT, _with_run(DEFAULT, 0, "sgd", lr=0.00123), True),
+    "a much longer label": (
+        DEFAULT,
+        _with_run(DEFAULT, 3, "adam", lr=0.05, beta1=0.8, beta2=0.99),
+        False,
+    ),
     "another optimizer": (DEFAULT, _with_run(DEFAULT, 1, "nesterov", lr=0.001), False),
     "another number of steps": (DEFAULT, dataclasses.replace(DEFAULT, steps=120), False),
     "a run diverging": (DEFAULT, _with_run(DEFAULT, 2, "rmsprop", lr=0.91), True),
