@@ -5,6 +5,7 @@ Pure functions (no Streamlit), so the UI only caches and places them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -15,22 +16,69 @@ from .run_style import RunStyle
 from .simulate import RunResult, simulate
 
 
-def tables(exp: Experiment, results: list[RunResult] | None = None) -> dict[str, Any]:
-    """Every frame the views draw from, for the experiment's results (run here if not given)."""
-    results = simulate(exp) if results is None else results
-    surface = exp.objective()
-    paths = frames.paths(results, surface)
-    return {
-        "paths": paths,
-        "hidden": overlap.hidden_pairs(paths, surface, exp.labels()),
-        "losses": frames.losses(results, surface),
-        "rates": frames.learning_rates(results, surface),
-        "summary": frames.summary(results, surface, exp.tolerance),
-        "divergences": frames.divergences(results, surface),
-        "arrows": step_arrows.arrows(results, surface),
-        "states": [frames.states(results, surface, i) for i in range(surface.dim)],
-        "errors": [(r.label, r.error) for r in results if not r.ok],
-    }
+def _states(exp: Experiment, results: list[RunResult], read: Mapping) -> list[pd.DataFrame]:
+    return [frames.states(results, exp.objective(), i) for i in range(exp.objective().dim)]
+
+
+# Every frame the views draw from: (experiment, its results, the tables read so far) -> frame
+BUILD: dict[str, Callable[[Experiment, list[RunResult], Mapping], Any]] = {
+    "paths": lambda exp, results, read: frames.paths(results, exp.objective()),
+    "hidden": lambda exp, results, read: overlap.hidden_pairs(
+        read["paths"], exp.objective(), exp.labels()
+    ),
+    "losses": lambda exp, results, read: frames.losses(results, exp.objective()),
+    "rates": lambda exp, results, read: frames.learning_rates(results, exp.objective()),
+    "summary": lambda exp, results, read: frames.summary(results, exp.objective(), exp.tolerance),
+    "divergences": lambda exp, results, read: frames.divergences(results, exp.objective()),
+    "arrows": lambda exp, results, read: step_arrows.arrows(results, exp.objective()),
+    "states": _states,
+    "errors": lambda exp, results, read: [(r.label, r.error) for r in results if not r.ok],
+}
+
+
+class Tables(Mapping[str, Any]):
+    """The frames the views draw from (:data:`BUILD`), each made when first read: a view that
+    shows the map never pays for the loss or state tables.
+
+    Args:
+        exp: the experiment.
+        results: its results (simulated on first need if None).
+        compute: how a table is made, ``compute(name)`` (the UI passes a cached one); by
+            default ``BUILD[name]`` on these results.
+    """
+
+    def __init__(
+        self,
+        exp: Experiment,
+        results: list[RunResult] | None = None,
+        compute: Callable[[str], Any] | None = None,
+    ) -> None:
+        self._exp, self._results, self._made = exp, results, {}
+        self._compute = compute or self._build
+
+    def _build(self, name: str) -> Any:
+        if self._results is None:
+            self._results = simulate(self._exp)
+        return BUILD[name](self._exp, self._results, self)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in BUILD:
+            raise KeyError(f"no table {name!r}; tables: {', '.join(BUILD)}")
+        if name not in self._made:
+            self._made[name] = self._compute(name)
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(BUILD)
+
+    def __len__(self) -> int:
+        return len(BUILD)
+
+
+def tables(exp: Experiment, results: list[RunResult] | None = None) -> Tables:
+    """Every frame the views draw from, for the experiment's results (run here if not given),
+    each made when first read."""
+    return Tables(exp, results)
 
 
 def landscape(exp: Experiment) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

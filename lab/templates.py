@@ -7,8 +7,8 @@ through a process-wide cache of templates:
 - **DataFrame arguments are the data.** They become named datasets, swapped for each setup.
 - **Run labels** (``labels=``) vary between setups of one shape (``Adam lr=0.01``): they are
   built as placeholders, all as long as :func:`lab.charts.label_chars` (from which legends are
-  sized), and written in afterwards. A label may appear in the spec only as a whole string (a scale's domain, a
-  select's options), never inside an expression.
+  sized), and written in afterwards. A label may appear in the spec only as a whole string
+  (a scale's domain, a select's options), never inside an expression.
 - **Every other argument is the shape**, the template's key: the surface, the colours, the
   number of steps. It must be hashable.
 

@@ -26,9 +26,16 @@ from . import guard, inspector, state, sweep_view
 from .arrow import arrow_datasets
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def tables(exp: ex.Experiment) -> dict:
-    return figures.tables(exp, inspector.results(exp))  # the runs, simulated once per setup
+@st.cache_data(max_entries=256, show_spinner=False)
+def table(exp: ex.Experiment, name: str) -> Any:
+    """One of the frames the views draw from (:data:`lab.figures.BUILD`), made once per setup
+    from the runs (simulated once per setup)."""
+    return figures.BUILD[name](exp, inspector.results(exp), tables(exp))
+
+
+def tables(exp: ex.Experiment) -> figures.Tables:
+    """The setup's frames, each made (and cached) when a view first reads it."""
+    return figures.Tables(exp, compute=functools.partial(table, exp))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
