@@ -16,6 +16,8 @@ same sequence too.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,7 @@ from .networks import Array, Network
 
 CHUNK = 2**19  # activation values (runs × examples × width) one chunk of runs computes at once
 BOX = 100.0  # bounds: the init ± BOX per parameter; the run loop widens it by its margin
+MEMO = 160  # full-batch losses remembered (by parameters) from the latest gradient evaluations
 
 
 class BatchSequence:
@@ -116,6 +119,8 @@ class ModelObjective:
         bounds = np.stack([self.x0 - BOX, self.x0 + BOX], axis=1)
         bounds.flags.writeable = False
         self.bounds = bounds
+        self._memo: dict[bytes, Array] = {}
+        self._lock = threading.Lock()
 
     # What the run loop reads.
 
@@ -146,22 +151,53 @@ class ModelObjective:
         (forward, weight gradient, backward; the first layer skips the last), counted as values
         (a BLAS multiply-add costs less than an elementwise pass's value), plus about six
         elementwise passes over its B × fan_out activations; the loss about ten passes over the
-        B × outputs; the gradient vector is written once. Held: each layer's activations and
-        deltas, and the loss's temporaries.
+        B × outputs; the gradient vector is written once. With mini-batches, add the forward
+        pass over the whole training set that the run loop's loss of every step costs (with the
+        full batch that loss comes with the gradient: see :meth:`f`). Held: each layer's
+        activations and deltas, and the loss's temporaries.
         """
-        b, net = self.batch_size, self.network
+        b, n, net = self.batch_size, self.data.n_train, self.network
         layers = net.layers
-        macs = sum(3 * layer.fan_in * layer.fan_out for layer in layers)
-        macs -= layers[0].fan_in * layers[0].fan_out
+        forward = sum(layer.fan_in * layer.fan_out for layer in layers)
         widths = sum(layer.fan_out for layer in layers)
+        macs = 3 * forward - layers[0].fan_in * layers[0].fan_out
         values = b * (macs + 6 * widths + 10 * net.n_outputs) + 2 * net.dim
-        calls = 10 * len(layers) + 16 + (6 if self.stochastic else 0)
-        held = b * (2 * widths + 3 * net.n_outputs + net.sizes[0]) + 3 * net.dim
+        calls = 10 * len(layers) + 16
+        if self.stochastic:  # the loop's loss of each step is a forward pass over all n
+            values += n * (forward + 6 * widths + 6 * net.n_outputs)
+            calls += 6 * len(layers) + 14
+        held = max(b, n) * (2 * widths + 3 * net.n_outputs + net.sizes[0]) + 3 * net.dim
         return Work(calls=calls, values=int(values), held=int(held))
 
     def f(self, x: ArrayLike) -> Array:
-        """Mean loss over the training set at parameters x (..., dim); returns (...)."""
-        return self._loss_on(x, self.data.x_train, self._y_train)
+        """Mean loss over the training set at parameters x (..., dim); returns (...).
+
+        A full-batch gradient computes this loss on its way (the forward pass), and the run
+        loop asks for the loss of the same points a few steps later: the losses of the last
+        ``MEMO`` gradient evaluations are remembered, keyed by a digest of their parameters'
+        bytes, and ``f`` of those points (whole, or rows ``x[i]`` of a stack of them) returns
+        them instead of a second forward pass. The numbers are the same bit for bit.
+        """
+        x = self._points(x)
+        inputs, targets = self.data.x_train, self._y_train
+        if not self._memo:
+            return self._loss_on(x, inputs, targets)
+        whole = self._recall(x)
+        if whole is not None:
+            return whole.copy()
+        if x.ndim < 2:
+            return self._loss_on(x, inputs, targets)
+        known = [self._recall(row) for row in x]
+        miss = [i for i, k in enumerate(known) if k is None]
+        if len(miss) == len(x):
+            return self._loss_on(x, inputs, targets)
+        out = np.empty(x.shape[:-1])
+        for i, k in enumerate(known):
+            if k is not None:
+                out[i] = k
+        if miss:
+            out[miss] = self._loss_on(x[miss], inputs, targets)
+        return out
 
     def grad(self, x: ArrayLike) -> Array:
         """Full-batch gradient at x (..., dim); returns (..., dim)."""
@@ -178,6 +214,7 @@ class ModelObjective:
         ]
         loss = np.concatenate([p[0] for p in parts]).reshape(lead)
         g = np.concatenate([p[1] for p in parts]).reshape(x.shape)
+        self._remember(x, loss)
         return loss, g
 
     def batches(self, rng: np.random.Generator) -> BatchSequence:
@@ -280,10 +317,37 @@ class ModelObjective:
             inputs, targets = inputs[idx], targets[idx]
         flat = x.reshape(-1, self.dim)
         parts = [
-            self.network.loss_and_grad(c, inputs, targets)[1]
-            for c in self._chunks(flat, len(inputs))
+            self.network.loss_and_grad(c, inputs, targets) for c in self._chunks(flat, len(inputs))
         ]
-        return (parts[0] if len(parts) == 1 else np.concatenate(parts)).reshape(x.shape)
+        if idx is None:
+            self._remember(x, np.concatenate([p[0] for p in parts]).reshape(x.shape[:-1]))
+        return np.concatenate([p[1] for p in parts]).reshape(x.shape)
+
+    def _key(self, x: Array) -> bytes:
+        digest = hashlib.blake2b(np.ascontiguousarray(x).data, digest_size=16)
+        digest.update(repr(x.shape).encode())
+        return digest.digest()
+
+    def _remember(self, x: Array, loss: Array) -> None:
+        key = self._key(x)
+        with self._lock:
+            self._memo[key] = loss
+            while len(self._memo) > MEMO:
+                del self._memo[next(iter(self._memo))]
+
+    def _recall(self, x: Array) -> Array | None:
+        key = self._key(x)
+        with self._lock:
+            return self._memo.get(key)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_memo"], state["_lock"] = {}, None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def _chunks(self, flat: Array, examples: int) -> list[Array]:
         """Consecutive groups of runs whose activations stay within CHUNK values each."""
