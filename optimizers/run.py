@@ -27,7 +27,8 @@ class Objective(Protocol):
     """Anything with a vectorised ``f`` (..., d) -> (...) and ``grad`` (..., d) -> (..., d).
 
     Optional: ``dim``; ``bounds`` (for divergence detection); ``stochastic`` with
-    ``minibatch_grad(x, rng)`` for mini-batch gradients.
+    ``minibatch_grad(x, rng)`` for mini-batch gradients, or with ``batches(rng)`` returning a
+    sampler ``sample(x, step) -> grad`` for one call (step 0-based: epochs of mini-batches).
     """
 
     def f(self, x: np.ndarray) -> np.ndarray: ...
@@ -134,9 +135,15 @@ def _path(
     """Steps 1..steps of every run: yields each step's gradient (noise included), the
     optimizer's :class:`Step`, and the new parameters. Written once for both records."""
     stochastic = getattr(objective, "stochastic", False)
+    # An objective with ``batches(rng)`` (a model's epochs of mini-batches) gives a sampler
+    # ``sample(x, t)`` per call: step t's batch, the same for every run of the batch.
+    sample = objective.batches(rng) if stochastic and hasattr(objective, "batches") else None
     state = optimizer.init(x)
     for t in range(steps):
-        g = objective.minibatch_grad(x, rng) if stochastic else objective.grad(x)
+        if sample is not None:
+            g = sample(x, t)
+        else:
+            g = objective.minibatch_grad(x, rng) if stochastic else objective.grad(x)
         if noise:
             g = g + noise * rng.standard_normal(x.shape)
         result = optimizer.step(g, state, x, lrs[t])
