@@ -2,7 +2,7 @@
 
 from streamlit import dataframe_util
 
-from lab import drawable
+from lab import drawable, frames
 
 
 def arrow_datasets(spec: dict) -> dict:
@@ -11,10 +11,12 @@ def arrow_datasets(spec: dict) -> dict:
 
     Every spec on its way to the browser passes here, so here it is refused
     (:class:`lab.drawable.InvalidSpec`) if it holds NaN or infinity outside its Arrow data:
-    the page shows a clear error for that view instead of the browser's JavaScript error."""
+    the page shows a clear error for that view instead of the browser's JavaScript error.
+
+    The data go in their compact types (:func:`lab.frames.compact`): a third of the bytes."""
     drawable.check_json(spec)
     datasets = {
-        name: dataframe_util.convert_anything_to_arrow_bytes(data)
+        name: dataframe_util.convert_anything_to_arrow_bytes(frames.compact(data))
         for name, data in spec.get("datasets", {}).items()
     }
     return {**spec, "datasets": datasets}
