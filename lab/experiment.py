@@ -248,4 +248,4 @@ MODEL_RUNS = (
     run_config("adam", lr=1e-2),
 )
 # "Train a model" opens this: the MLP on the spiral, small enough that its sweeps fit the budget
-MODEL_DEFAULT = Experiment(model="mlp", model_params=(("n", 200),), steps=200, runs=MODEL_RUNS)
+MODEL_DEFAULT = Experiment(model="mlp", model_params=(("n", 200),), steps=150, runs=MODEL_RUNS)
