@@ -199,6 +199,10 @@ def model_params(name: str, given: dict[str, Any]) -> Params:
         value = given[key]
         if key == "hidden":
             value = tuple(int(h) for h in (value if isinstance(value, tuple | list) else [value]))
+        if key == "loss" and default is None:  # None: the data set's usual loss
+            dataset = given.get("dataset", defaults.get("dataset"))
+            regression = models.datasets.task(dataset) == "regression"
+            default = "squared" if regression else "cross_entropy"
         if value != default:
             out.append((key, value))
     return tuple(out)
