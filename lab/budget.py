@@ -20,9 +20,11 @@ the value each would have to go down to (:func:`advice`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import models
 import optimizers
 import surfaces
 from optimizers.run import footprint
@@ -132,16 +134,25 @@ def page(exp: Experiment, objective: surfaces.Surface | None = None) -> Cost:
 
 def setup_knobs(exp: Experiment, price: Price) -> list[Knob]:
     """The sidebar controls that make any computation on ``exp`` cheaper: the steps, and the
-    function's own whole-number parameters (a mini-batch's size, a data set's)."""
+    function's own whole-number parameters (a mini-batch's size, a data set's; a model's
+    points and batch size)."""
     objective = exp.objective()
     knobs = [Knob("Steps", exp.steps, STEPS.low, lambda v: price(replace(exp, steps=v), objective))]
     values = objective.params
-    for spec in surfaces.parameters(exp.surface):
+    if exp.model:
+        specs = models.parameters(exp.model)
+        values = {k: v for k, v in dict(exp.model_params).items()}
+        values.update((k, objective.params[k]) for k in ("n", "batch_size"))
+        build = functools.partial(models.get, exp.model)
+    else:
+        specs = surfaces.parameters(exp.surface)
+        build = functools.partial(surfaces.get, exp.surface)
+    for spec in specs:
         if spec.kind is int and isinstance(values.get(spec.name), int):
 
             def cost(v: int, name: str = spec.name) -> Cost:
                 try:  # not the memoised builder: probing must not evict anyone's surface
-                    other = surfaces.get(exp.surface, **{**values, name: v})
+                    other = build(**{**values, name: v})
                 except ValueError:
                     return Cost(float("inf"), 0)
                 return price(exp, other)

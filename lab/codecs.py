@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import models
 import optimizers
 import surfaces
 from optimizers import schedules
@@ -31,8 +32,12 @@ from .experiment import (
     Params,
     RunConfig,
     build_surface,
+    model_params,
     run_config,
     short,
+)
+from .experiment import (
+    MODEL_DEFAULT as MODEL_FALLBACK,
 )
 
 MAX_TEXT = 200  # characters in any one query value
@@ -40,7 +45,19 @@ LEGACY_NAMES = {"custom": FORMULA}  # links written before the formula was a reg
 
 
 def to_dict(exp: Experiment) -> dict[str, Any]:
-    """The experiment as plain JSON-ready data."""
+    """The experiment as plain JSON-ready data (a model's setup under ``model``)."""
+    if exp.model:
+        return {
+            "model": {
+                "name": exp.model,
+                **{k: list(v) if k == "hidden" else v for k, v in exp.model_params},
+            },
+            "steps": exp.steps,
+            "noise": exp.noise,
+            "seed": exp.seed,
+            "schedule": {"name": exp.schedule, **dict(exp.schedule_params)},
+            "runs": [{"optimizer": r.optimizer, **dict(r.hyperparams)} for r in exp.runs],
+        }
     return {
         "surface": exp.surface,
         "surface_params": {
@@ -65,6 +82,19 @@ def from_dict(data: Any) -> tuple[Experiment, list[str]]:
     if not isinstance(data, Mapping):
         return Experiment(), ["the setup is not a mapping of fields; using the default setup"]
     base = Experiment()
+    if "model" in data:
+        name, params = _model(data["model"], warnings)
+        model_base = MODEL_FALLBACK
+        exp = Experiment(
+            model=name,
+            model_params=params,
+            steps=_number(data, STEPS, model_base.steps, warnings),
+            noise=_number(data, NOISE, base.noise, warnings),
+            seed=_number(data, SEED, base.seed, warnings),
+            runs=_runs(data.get("runs"), warnings, model_base.runs),
+        )
+        name, params = _schedule(data.get("schedule"), warnings)
+        return replace(exp, schedule=name, schedule_params=params).canonical(), warnings
     name = data.get("surface", base.surface)
     name = LEGACY_NAMES.get(name, name) if isinstance(name, str) else name
     surface = _choice(name, surfaces.names(), "function", warnings)
@@ -106,6 +136,18 @@ def from_json(text: str) -> tuple[Experiment, list[str]]:
 def to_query(exp: Experiment) -> dict[str, str | list[str]]:
     """Compact query parameters: ``f``, ``fp``, ``x0``, ``steps``, ``noise``, ``seed``, ``lrs``,
     ``tol`` and one ``run`` per optimizer, e.g. ``run=adam:lr=0.01,beta1=0.8``."""
+    if exp.model:
+        query = {"m": exp.model, "steps": str(exp.steps)}
+        query["run"] = [_pairs(r.optimizer, r.hyperparams) for r in exp.runs]
+        if exp.model_params:
+            query["mp"] = ",".join(f"{k}={_model_text(v)}" for k, v in exp.model_params)
+        if exp.noise:
+            query["noise"] = _exact(exp.noise)
+        if exp.seed:
+            query["seed"] = str(exp.seed)
+        if exp.schedule != "constant":
+            query["lrs"] = _pairs(exp.schedule, exp.schedule_params)
+        return query
     query: dict[str, str | list[str]] = {
         "f": exp.surface,
         "steps": str(exp.steps),
@@ -146,6 +188,8 @@ def from_query(query: Mapping[str, list[str]]) -> tuple[Experiment, list[str]]:
         return value
 
     data: dict[str, Any] = {}
+    if (m := one("m")) is not None:
+        data["model"] = {"name": m, **_parse_pairs(one("mp") or "", "model", warnings)}
     if (f := one("f")) is not None:
         data["surface"] = LEGACY_NAMES.get(f, f)
     if data.get("surface") == FORMULA:
@@ -273,6 +317,65 @@ def _surface_params(surface: str, raw: Any, warnings: list[str]) -> Params:
     return tuple((k, built.params[k]) for k in params)
 
 
+def _model_text(value: Any) -> str:
+    """A model parameter in a link: hidden widths as ``16x16``, numbers exactly."""
+    if isinstance(value, tuple | list):
+        return "x".join(str(v) for v in value) or "none"
+    return value if isinstance(value, str) else _exact(value)
+
+
+def _model(raw: Any, warnings: list[str]) -> tuple[str, Params]:
+    """A model's name and parameters from untrusted data, each parameter checked on its own by
+    the model's registry (its declared range or choices); a refused one is named in a warning
+    and left at its default."""
+    fallback = MODEL_FALLBACK
+    if not isinstance(raw, Mapping):
+        warnings.append(f"model {_show(raw)} is not a mapping of fields; using the default model")
+        return fallback.model, fallback.model_params
+    name = _choice(raw.get("name"), models.names(), "model", warnings)
+    if name is None:
+        return fallback.model, fallback.model_params
+    specs = {p.name: p for p in models.parameters(name)}
+    defaults = models.defaults(name)
+    kept: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "name":
+            continue
+        if key not in defaults:
+            warnings.append(f"model {name!r} has no parameter {_show(key)}; ignored")
+            continue
+        try:
+            typed = _model_value(key, value, specs.get(key))
+            models.get(name, **{**kept, key: typed})
+        except (ValueError, TypeError, OverflowError) as err:
+            warnings.append(f"{name}: {_why(err)}; using {_show(defaults[key])}")
+            continue
+        kept[key] = typed
+    try:
+        models.get(name, **kept)  # together (a batch larger than the training set, say)
+    except (ValueError, TypeError) as err:
+        warnings.append(f"{name}: {_why(err)}; using its full batch")
+        kept.pop("batch_size", None)
+    return name, model_params(name, kept)
+
+
+def _model_value(key: str, value: Any, spec: Param | None) -> Any:
+    if key == "hidden":
+        if isinstance(value, str):
+            text = value.strip().lower()
+            parts = [] if text in ("", "none") else text.replace(",", "x").split("x")
+            return tuple(int(_float(p)) if _float(p).is_integer() else _float(p) for p in parts)
+        if isinstance(value, list | tuple):
+            return tuple(int(v) if isinstance(v, float) and v.is_integer() else v for v in value)
+        return value
+    if key == "batch_size" and (value is None or value in ("full", "none", "")):
+        return None
+    if spec is None:  # a choice: dataset, activation, loss
+        return value if not isinstance(value, str) else value[:40]
+    number = _float(value)
+    return int(number) if spec.kind is int and number.is_integer() else number
+
+
 def _start(raw: Any, objective: surfaces.Surface, warnings: list[str]) -> tuple[float, ...] | None:
     if raw is None:
         return None
@@ -292,12 +395,14 @@ def _start(raw: Any, objective: surfaces.Surface, warnings: list[str]) -> tuple[
     return None if point == tuple(objective.start) else point
 
 
-def _runs(raw: Any, warnings: list[str]) -> tuple[RunConfig, ...]:
+def _runs(
+    raw: Any, warnings: list[str], default: tuple[RunConfig, ...] = DEFAULT_RUNS
+) -> tuple[RunConfig, ...]:
     if raw is None:
-        return DEFAULT_RUNS
+        return default
     if not isinstance(raw, list | tuple) or not raw:
         warnings.append("no valid runs given; using the default runs")
-        return DEFAULT_RUNS
+        return default
     configs = []
     for item in list(raw)[:MAX_RUNS]:
         if not isinstance(item, Mapping):
@@ -325,7 +430,7 @@ def _runs(raw: Any, warnings: list[str]) -> tuple[RunConfig, ...]:
             warnings.append(f"{name}: {err}; using its defaults")
             config = run_config(name, **({"lr": kept["lr"]} if "lr" in kept else {}))
         configs.append(config)
-    return tuple(configs) or DEFAULT_RUNS
+    return tuple(configs) or default
 
 
 def _schedule(raw: Any, warnings: list[str]) -> tuple[str, Params]:

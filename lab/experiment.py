@@ -12,6 +12,7 @@ import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
+import models
 import optimizers
 import surfaces
 from optimizers import schedules
@@ -113,11 +114,25 @@ class Experiment:
     schedule: str = "constant"
     schedule_params: Params = ()
     tolerance: float = 1e-3  # "reached" threshold on f − f_min for the summary
+    model: str = ""  # "": a test function; else a registered model (models.names()) trained
+    model_params: Params = ()  # its parameters that differ from the model's defaults
+
+    @property
+    def is_model(self) -> bool:
+        """Whether the runs train a model on data (else they descend a test function)."""
+        return bool(self.model)
 
     def objective(self) -> surfaces.Surface:
+        """The surface, or for a model its :class:`models.ModelObjective` (the training loss)."""
+        if self.model:
+            return build_model(self.model, self.model_params)
         return build_surface(self.surface, self.surface_params)
 
     def start_point(self) -> tuple[float, ...]:
+        """Where every run starts: the start set (or the surface's default); for a model, the
+        shared seeded initialisation ``x0`` (never a point on a map)."""
+        if self.model:
+            return tuple(self.objective().x0.tolist())
         return self.start if self.start is not None else tuple(self.objective().start)
 
     def lr_schedule(self) -> schedules.Schedule:
@@ -127,9 +142,20 @@ class Experiment:
         """The same setup written one way only: a default start as None, each run with its lr
         and only the hyperparameters that differ from their defaults (so equal setups compare
         equal, share a cache entry and a link)."""
-        start = None if self.start == tuple(self.objective().start) else self.start
         runs = tuple(config.canonical() for config in self.runs)
-        return replace(self, start=start, runs=runs)
+        if self.model:  # the function's fields mean nothing for a model: one way to write them
+            params = model_params(self.model, dict(self.model_params))
+            base = Experiment()
+            return replace(
+                self,
+                surface=base.surface,
+                surface_params=(),
+                start=None,
+                runs=runs,
+                model_params=params,
+            )
+        start = None if self.start == tuple(self.objective().start) else self.start
+        return replace(self, start=start, runs=runs, model_params=())
 
     def labels(self) -> list[str]:
         """Legend labels, one per run, made unique with a counter where configurations repeat."""
@@ -149,6 +175,47 @@ def build_surface(name: str, params: Params) -> surfaces.Surface:
     typed formula would be parsed and compiled each time otherwise).
     """
     return surfaces.get(name, **dict(params))
+
+
+@functools.lru_cache(maxsize=32)
+def build_model(name: str, params: Params) -> models.ModelObjective:
+    """The registered model ``name`` with ``params`` on its data set, memoised (building one
+    draws its data and initialisation)."""
+    return models.get(name, **dict(params))
+
+
+def model_params(name: str, given: dict[str, Any]) -> Params:
+    """The parameters in ``given`` that differ from model ``name``'s defaults, in the model's
+    order, written one way (hidden widths as a tuple of ints).
+
+    >>> model_params("mlp", {"n": 200, "hidden": [16, 16], "dataset": "spiral"})
+    (('n', 200),)
+    """
+    defaults = models.defaults(name)
+    out = []
+    for key, default in defaults.items():
+        if key not in given:
+            continue
+        value = given[key]
+        if key == "hidden":
+            value = tuple(int(h) for h in (value if isinstance(value, tuple | list) else [value]))
+        if key == "loss" and default is None:  # None: the data set's usual loss
+            dataset = given.get("dataset", defaults.get("dataset"))
+            regression = models.datasets.task(dataset) == "regression"
+            default = "squared" if regression else "cross_entropy"
+        if value != default:
+            out.append((key, value))
+    return tuple(out)
+
+
+def model_title(exp: Experiment) -> str:
+    """The model and its data in words: ``Multilayer perceptron 2→16→16→2 (tanh) on spiral``."""
+    obj = exp.objective()
+    title = models.TITLES[exp.model]
+    if exp.model == "mlp":
+        sizes = "→".join(str(s) for s in obj.network.sizes)
+        title += f" {sizes} ({obj.network.activation})"
+    return f"{title} on {obj.data.name}"
 
 
 def surface_params(objective: surfaces.Surface) -> Params:
@@ -176,3 +243,13 @@ def short(value: Any, digits: int = 4) -> str:
         if rounded == value or not rounded.is_integer():
             return text
     return repr(value)
+
+
+MODEL_RUNS = (
+    run_config("sgd", lr=0.3),
+    run_config("momentum", lr=0.1),
+    run_config("rmsprop", lr=1e-2),
+    run_config("adam", lr=1e-2),
+)
+# "Train a model" opens this: the MLP on the spiral, small enough that its sweeps fit the budget
+MODEL_DEFAULT = Experiment(model="mlp", model_params=(("n", 200),), steps=150, runs=MODEL_RUNS)

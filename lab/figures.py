@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import charts, drawable, frames, overlap, race_charts, step_arrows, templates
+from . import charts, drawable, frames, model_frames, overlap, race_charts, step_arrows, templates
 from .experiment import Experiment
 from .run_style import RunStyle
 from .simulate import RunResult, simulate
@@ -33,6 +33,7 @@ BUILD: dict[str, Callable[[Experiment, list[RunResult], Mapping], Any]] = {
     "arrows": lambda exp, results, read: step_arrows.arrows(results, exp.objective()),
     "states": _states,
     "errors": lambda exp, results, read: [(r.label, r.error) for r in results if not r.ok],
+    **model_frames.BUILD,  # a model's tables (lab.model_frames)
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import views
-from .experiment import Experiment, run_config
+from .experiment import MODEL_RUNS, Experiment, run_config
 from .views import View
 
 HIDEABLE = ("function", "start", "run", "optimizers", "sidebar")
@@ -206,6 +206,92 @@ LESSONS: tuple[Lesson, ...] = (
         ),
     ),
 )
+
+R = run_config
+MODEL_LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        "minibatch_noise",
+        "Noisy mini-batches: SGD against Adam",
+        "An MLP learns the moons from mini-batches of 8 of its 150 training points (19 steps "
+        "per epoch). After 150 steps SGD (η = 0.1) ends at a training loss of 0.285, just as "
+        "with the full batch (0.283): its small steps average the noise out. Adam (η = 0.01) "
+        "reaches 0.013 with the full batch but only 0.25 with batches of 8: its normalised "
+        "steps stay full-sized however noisy the gradient, so it keeps jumping. Here the claim "
+        "that Adam copes better with noisy gradients does not hold. Raise the batch size in the "
+        "sidebar and watch Adam recover.",
+        Experiment(
+            model="mlp",
+            model_params=(("dataset", "moons"), ("n", 200), ("batch_size", 8)),
+            steps=150,
+            runs=(R("sgd", lr=0.1), R("adam", lr=0.01)),
+        ),
+        view=views.LOSS,
+    ),
+    Lesson(
+        "lr_range",
+        "How wide is each optimizer's usable learning rate?",
+        "On the spiral MLP (100 steps), set Grid points to 25. Counting a rate usable when the "
+        "final training loss is below 0.5 (it starts at 0.69): Adam's range spans about 1.75 "
+        "decades (0.01 to 0.56), Momentum's and RMSProp's one decade each (0.18 to 1.8, and "
+        "0.0056 to 0.056), and SGD reaches 0.5 at no rate in 100 steps. Adam is the least "
+        "sensitive here; RMSProp is no less sensitive than Momentum, only shifted to smaller "
+        "rates.",
+        Experiment(model="mlp", model_params=(("n", 100),), steps=100, runs=MODEL_RUNS),
+        view=views.SWEEP,
+    ),
+    Lesson(
+        "rmsprop_simple",
+        "RMSProp for simple models? Logistic regression",
+        "Logistic regression on two Gaussians, RMSProp and Adam at the same η = 0.01 for 150 "
+        "steps. RMSProp ends at a training loss of 0.049, Adam at 0.13: on this convex problem "
+        "Adam's momentum only delays it. Both classify every held-out point right, so the "
+        "difference is in the loss, not the answers. Compare the lesson on the MLP.",
+        Experiment(
+            model="logistic",
+            model_params=(("n", 200),),
+            steps=150,
+            runs=(R("rmsprop", lr=0.01), R("adam", lr=0.01)),
+        ),
+        view=views.LOSS,
+    ),
+    Lesson(
+        "adam_deep",
+        "Adam for deep ones? The spiral MLP",
+        "The same two optimizers, η = 0.01, 150 steps, on a 2→16→16→2 network learning the "
+        "spiral. Now Adam ends lower on the training loss (0.32 against RMSProp's 0.49), as the "
+        "rule of thumb says, but not on held-out points: RMSProp classifies 64 % of them right, "
+        "Adam 60 %. A lower training loss is not a better model.",
+        Experiment(
+            model="mlp",
+            model_params=(("n", 200),),
+            steps=150,
+            runs=(R("rmsprop", lr=0.01), R("adam", lr=0.01)),
+        ),
+        view=views.LOSS,
+    ),
+    Lesson(
+        "l2_vs_adamw",
+        "L2 in Adam against AdamW's decoupled decay",
+        "An MLP on the moons for 300 steps: Adam without decay ends with weights of norm 11.5. "
+        "Adam with L2 (weight_decay 0.01) ends at 4.9, while AdamW with ten times the "
+        "coefficient (0.1) ends at 10.5. In Adam the L2 term is divided by √v̂ like the "
+        "gradient, so a weight with small gradients is pulled to zero at full step size; "
+        "AdamW shrinks every weight by η·λ per step whatever its gradient. The decay buys "
+        "nothing here: held-out loss is lowest without it.",
+        Experiment(
+            model="mlp",
+            model_params=(("dataset", "moons"), ("n", 200)),
+            steps=300,
+            runs=(
+                R("adam", lr=0.01),
+                R("adam", lr=0.01, weight_decay=0.01),
+                R("adamw", lr=0.01, weight_decay=0.1),
+            ),
+        ),
+        view=views.LOSS,
+    ),
+)
+LESSONS += MODEL_LESSONS
 
 LESSONS = tuple(Lesson(x.key, x.title, x.text, x.experiment.canonical(), x.view) for x in LESSONS)
 BY_KEY = {lesson.key: lesson for lesson in LESSONS}

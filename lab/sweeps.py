@@ -148,7 +148,7 @@ def lr_sweep(exp: Experiment, lrs: ArrayLike | None = None, seeds: int = 1) -> p
     seeds = _count(seeds, "seeds", low=1, high=MAX_SEEDS)
     surface, start, kwargs = _setup(exp)
     _check_size(len(lrs) * seeds, exp.steps)
-    x0 = _replicas(start, seeds, batch_ndim=1)
+    x0 = _starts(exp, start, seeds, batch_ndim=1)
     lr_batch = lrs[:, None]  # (n_lr, 1): one learning rate per run of the batch
     frames_, errors = [], {}
     for label, config in zip(exp.labels(), exp.runs, strict=True):
@@ -336,7 +336,8 @@ def hyper_map(
     _check_size(len(xs) * len(ys) * seeds, exp.steps)
     opt = _build(config, **{x_param: xs[None, :, None], y_param: ys[:, None, None]})
     surface, start, kwargs = _setup(exp)
-    out = optimizers.run(opt, surface, _replicas(start, seeds, batch_ndim=2), exp.steps, **kwargs)
+    x0 = _starts(exp, start, seeds, batch_ndim=2)
+    out = optimizers.run(opt, surface, x0, exp.steps, **kwargs)
     final, steps, diverged, _ = _outcomes(out, surface)
     if seeds == 1:
         final, steps, diverged = final[None], steps[None], diverged[None]
@@ -538,6 +539,17 @@ def _near(minima: np.ndarray, radius: float) -> dict[str, Any]:
         return np.stack(inside, axis=-1)
 
     return {"near": near}
+
+
+def _starts(exp: Experiment, start: np.ndarray, seeds: int, batch_ndim: int) -> np.ndarray:
+    """The batch's starts: the start replicated (:func:`_replicas`), or for a model one
+    initialisation per seed, ``init_seed``, ``init_seed + 1``, … (every run of a batch sees the
+    same mini-batches in the same order, so on a model the seeds vary the initialisation)."""
+    if not exp.is_model or seeds == 1:
+        return _replicas(start, seeds, batch_ndim)
+    obj = exp.objective()
+    inits = np.stack([obj.network.init(obj.init_seed + k) for k in range(seeds)])
+    return inits.reshape((seeds,) + (1,) * batch_ndim + start.shape)
 
 
 def _replicas(start: np.ndarray, seeds: int, batch_ndim: int) -> np.ndarray:

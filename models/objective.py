@@ -69,6 +69,8 @@ class BatchSequence:
 class ModelObjective:
     """The mean training loss of ``network`` on ``data`` as a function of its parameters.
 
+    Its minimum value is unknown (``f_min`` is None), as for a surface without a known minimum.
+
     Args:
         network: the model (widths, activation, loss).
         data: the data set; the network's inputs and outputs must fit it.
@@ -83,6 +85,8 @@ class ModelObjective:
     >>> obj.dim, obj.f(np.zeros((3, 3))).round(4)
     (3, array([0.6931, 0.6931, 0.6931]))
     """
+
+    f_min = None  # the least training loss is not known: charts show the loss itself
 
     def __init__(
         self,

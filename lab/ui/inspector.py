@@ -100,9 +100,16 @@ def _table(
 
 def equations_view(exp: ex.Experiment) -> None:
     """Each optimizer's rule with its hyperparameters, and what the library follows."""
-    surface = exp.objective()
-    st.markdown(f"**The function**: {surface.title}. {surface.lesson}")
-    st.latex(surface.formula)
+    if exp.is_model:
+        st.markdown(
+            f"**The model**: {ex.model_title(exp)}, its mean training loss over "
+            f"{exp.objective().dim} parameters θ. Every optimizer applies its rule to each "
+            "parameter, with the gradient from backpropagation."
+        )
+    else:
+        surface = exp.objective()
+        st.markdown(f"**The function**: {surface.title}. {surface.lesson}")
+        st.latex(surface.formula)
     seen = set()
     for label, config in zip(exp.labels(), exp.runs, strict=True):
         if config in seen:

@@ -23,7 +23,7 @@ from lab import experiment as ex
 from optimizers import schedules
 from params import Param
 
-from . import state
+from . import model_sidebar, state
 from .text import plain as text_plain
 
 RUN_HELP = "Any number of optimizer configurations; the same optimizer may appear twice."
@@ -52,7 +52,7 @@ def render(base: ex.Experiment, hidden: frozenset[str] = frozenset()) -> ex.Expe
         fields = {}
         if "function" not in hidden:
             fields.update(_function())
-        if "start" not in hidden:
+        if "start" not in hidden and not fields.get("model", base.model):
             objective = ex.build_surface(
                 fields.get("surface", base.surface),
                 fields.get("surface_params", base.surface_params),
@@ -74,15 +74,18 @@ def render(base: ex.Experiment, hidden: frozenset[str] = frozenset()) -> ex.Expe
 
 
 def _function() -> dict[str, Any]:
+    if model_sidebar.kind() == state.MODEL:
+        return model_sidebar.controls()
     st.subheader("Function")
     name = st.selectbox(
         "Test function", surfaces.names(), key=state.SURFACE, format_func=surface_label
     )
     if name == ex.FORMULA:
-        return {"surface": name, "surface_params": _formula()}
+        return {"surface": name, "surface_params": _formula(), "model": "", "model_params": ()}
     objective = _surface(name)
     st.caption(objective.lesson)
-    return {"surface": name, "surface_params": ex.surface_params(objective)}
+    fields = {"surface": name, "surface_params": ex.surface_params(objective)}
+    return {**fields, "model": "", "model_params": ()}
 
 
 def _surface(name: str) -> surfaces.Surface:

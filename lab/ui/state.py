@@ -24,6 +24,9 @@ from optimizers import schedules
 # --- keys ----------------------------------------------------------------------------------------
 
 SURFACE = "surface"
+KIND = "kind"  # what the runs optimize: FUNCTION or MODEL
+FUNCTION, MODEL = "function", "model"
+MODEL_NAME = "model_name"  # the model picker
 FORMULA = "formula"  # the text box of a typed formula
 OWN_WINDOW = "own_window"  # the user sets the formula's window (else it is chosen for them)
 FORMULA_OK = "formula_ok"  # the last formula that was accepted (shown while the box has an error)
@@ -47,6 +50,17 @@ MAP_RUN, MAP_N, BASIN_RUN, BASIN_N = "map_run", "map_n", "basin_run", "basin_n"
 
 def surface_param(surface: str, name: str) -> str:
     return f"sp.{surface}.{name}"
+
+
+def model_param(model: str, name: str) -> str:
+    """A model's control: ``hidden`` holds its widths as text ("16, 16"), ``full`` whether
+    the batch is the whole training set."""
+    return f"mp.{model}.{name}"
+
+
+def hidden_text(widths: Iterable[int]) -> str:
+    """Hidden widths as the text box shows them: ``16, 16`` (empty: no hidden layer)."""
+    return ", ".join(str(int(w)) for w in widths)
 
 
 def window(i: int) -> str:
@@ -123,17 +137,11 @@ def optimizer_of(run_id: int) -> str:
 def load(exp: ex.Experiment) -> None:
     """Write an experiment into every widget's state."""
     state = st.session_state
-    state[SURFACE] = exp.surface
-    objective = exp.objective()
-    for name, value in objective.params.items():  # defaults resolved (batch_size)
-        if name not in ("text", "bounds"):
-            state[surface_param(exp.surface, name)] = value
-    if exp.surface == ex.FORMULA:
-        state[FORMULA] = objective.params["text"]
-        state[OWN_WINDOW] = True  # a link or an upload carries the exact window
-        for i, value in enumerate(v for pair in objective.params["bounds"] for v in pair):
-            state[window(i)] = float(value)
-    set_start(exp, exp.start_point())
+    if exp.model:
+        _load_model(exp)
+    else:
+        state[KIND] = FUNCTION
+        _load_function(exp)
     state[STEPS], state[NOISE], state[SEED] = exp.steps, float(exp.noise), exp.seed
     state[TOLERANCE] = float(exp.tolerance)
     state[SCHEDULE] = exp.schedule
@@ -145,8 +153,41 @@ def load(exp: ex.Experiment) -> None:
         _load_run(run_id, config)
 
 
+def _load_model(exp: ex.Experiment) -> None:
+    state = st.session_state
+    state[KIND], state[MODEL_NAME] = MODEL, exp.model
+    for name, value in exp.objective().params.items():
+        key = model_param(exp.model, name)
+        if name == "hidden":
+            state[key] = hidden_text(value)
+        elif name == "batch_size":
+            state[model_param(exp.model, "full")] = value is None
+            if value is not None:
+                state[key] = int(value)
+        else:
+            state[key] = float(value) if isinstance(value, float) else value
+
+
+def _load_function(exp: ex.Experiment) -> None:
+    state = st.session_state
+    state[SURFACE] = exp.surface
+    objective = exp.objective()
+    for name, value in objective.params.items():  # defaults resolved (batch_size)
+        if name not in ("text", "bounds"):
+            state[surface_param(exp.surface, name)] = value
+    if exp.surface == ex.FORMULA:
+        state[FORMULA] = objective.params["text"]
+        state[OWN_WINDOW] = True  # a link or an upload carries the exact window
+        for i, value in enumerate(v for pair in objective.params["bounds"] for v in pair):
+            state[window(i)] = float(value)
+    set_start(exp, exp.start_point())
+
+
 def set_start(exp: ex.Experiment, point: Iterable[float]) -> None:
-    """Start ``exp``'s runs from ``point`` (a click on the map, a link, a lesson)."""
+    """Start ``exp``'s runs from ``point`` (a click on the map, a link, a lesson); a model's
+    runs start from its shared initialisation, which has no control."""
+    if exp.model:
+        return
     for i, value in enumerate(point):
         st.session_state[start(exp.surface, exp.surface_params, i)] = float(value)
 

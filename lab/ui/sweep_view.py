@@ -36,6 +36,14 @@ METRIC_NAMES = {"final": "final f − f_min", "steps_to_tol": "steps to the tole
 LR_CHOICES = sorted({*sidebar.log_grid(optimizers.hyperparams("sgd")[0]), 1e-6})
 GRID_POINTS = (10, 15, 25, 40, 60, 100)
 MAP_CELLS = (20, 30, 40, 60, 100)
+# A model's runs cost a forward and backward pass over the data per step: smaller grids
+MODEL_GRID_POINTS, MODEL_GRID_DEFAULT = (4, 6, 8, 10, 15, 25), 6
+MODEL_MAP_CELLS, MODEL_MAP_DEFAULT = (3, 4, 6, 8, 10, 15, 20), 4
+MODEL_METRICS = {"final": "final training loss"}
+MODEL_SEEDS_HELP = (
+    "Repeat every run from another initialisation (init_seed, init_seed + 1, …) and show the "
+    "spread; the mini-batch order is the setup's seed, shared by every run."
+)
 BASIN_STARTS = (20, 30, 40, 60)
 
 Budgeted = tuple[budget.Cost, list[budget.Knob], str]
@@ -45,8 +53,9 @@ def _lr_budget(exp: ex.Experiment, n: int, seeds: int) -> Budgeted:
     def price(exp: ex.Experiment, objective: object = None, n: int = n, seeds: int = seeds):
         return budget.batches(exp, lambda config: n * seeds, objective)
 
+    points = MODEL_GRID_POINTS if exp.is_model else GRID_POINTS
     knobs = [
-        budget.Knob("Grid points", n, 1, lambda v: price(exp, n=v), GRID_POINTS),
+        budget.Knob("Grid points", n, 1, lambda v: price(exp, n=v), points),
         budget.Knob("Seeds", seeds, 1, lambda v: price(exp, seeds=v)),
         *budget.setup_knobs(exp, price),
     ]
@@ -57,8 +66,9 @@ def _map_budget(exp: ex.Experiment, index: int, size: int, seeds: int) -> Budget
     def price(exp: ex.Experiment, objective: object = None, size: int = size, seeds: int = seeds):
         return budget.one(exp, index, size * size * seeds, objective)
 
+    cells = MODEL_MAP_CELLS if exp.is_model else MAP_CELLS
     knobs = [
-        budget.Knob("Cells per side", size, 1, lambda v: price(exp, size=v), MAP_CELLS),
+        budget.Knob("Cells per side", size, 1, lambda v: price(exp, size=v), cells),
         budget.Knob("Seeds", seeds, 1, lambda v: price(exp, seeds=v)),
         *budget.setup_knobs(exp, price),
     ]
@@ -131,6 +141,13 @@ def render(exp: ex.Experiment) -> None:
         "of the grid at once. Diverged runs are marked ✕, not drawn as a huge loss; a ring marks "
         "each optimizer's best rate."
     )
+    if exp.is_model:
+        st.caption(
+            "On a model the measure is the **final training loss** (its minimum is unknown). "
+            "With several seeds, each repeats the runs from another initialisation "
+            "(init_seed, init_seed + 1, …): the band spans them. Every run of a sweep sees the "
+            "same mini-batches in the same order (the setup's seed)."
+        )
     cols = st.columns(5)
     low = cols[0].select_slider(
         "Smallest η", LR_CHOICES, value=1e-5, format_func=_fmt, key=state.SWEEP_LOW
@@ -138,17 +155,24 @@ def render(exp: ex.Experiment) -> None:
     high = cols[1].select_slider(
         "Largest η", LR_CHOICES, value=10.0, format_func=_fmt, key=state.SWEEP_HIGH
     )
-    n = cols[2].select_slider("Grid points", GRID_POINTS, value=25, key=state.SWEEP_N)
-    metric = cols[3].radio(
-        "Measure", list(METRIC_NAMES), format_func=METRIC_NAMES.get, key=state.SWEEP_METRIC
-    )
+    model = exp.is_model
+    points, points_default = (MODEL_GRID_POINTS, MODEL_GRID_DEFAULT) if model else (GRID_POINTS, 25)
+    if st.session_state.get(state.SWEEP_N) not in points:
+        st.session_state.pop(state.SWEEP_N, None)
+    n = cols[2].select_slider("Grid points", points, value=points_default, key=state.SWEEP_N)
+    names = MODEL_METRICS if model else METRIC_NAMES
+    if st.session_state.get(state.SWEEP_METRIC) not in names:
+        st.session_state.pop(state.SWEEP_METRIC, None)
+    metric = cols[3].radio("Measure", list(names), format_func=names.get, key=state.SWEEP_METRIC)
     seeds = cols[4].number_input(
         "Seeds",
         min_value=1,
         max_value=sweeps.MAX_SEEDS,
         value=1,
         key=state.SWEEP_SEEDS,
-        help="Average over independent noise draws and show the "
+        help=MODEL_SEEDS_HELP
+        if model
+        else "Average over independent noise draws and show the "
         "spread (only differs with noise or mini-batches).",
     )
     ledger = budget.Ledger(budget.page(exp))  # the race under the tabs counts too
@@ -171,7 +195,10 @@ def render(exp: ex.Experiment) -> None:
     y_param = cols[1].selectbox(
         "Against η", numeric, index=numeric.index(default), key=state.map_param(name)
     )
-    size = cols[2].select_slider("Cells per side", MAP_CELLS, value=40, key=state.MAP_N)
+    cells, cells_default = (MODEL_MAP_CELLS, MODEL_MAP_DEFAULT) if model else (MAP_CELLS, 40)
+    if st.session_state.get(state.MAP_N) not in cells:
+        st.session_state.pop(state.MAP_N, None)
+    size = cols[2].select_slider("Cells per side", cells, value=cells_default, key=state.MAP_N)
     grid_args = (index, y_param, size, int(seeds))
     if refusal := ledger.admit(*_map_budget(exp, index, size, int(seeds))):
         st.error(refusal, icon=":material/speed:")

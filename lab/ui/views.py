@@ -22,7 +22,7 @@ from lab import (
 from lab import experiment as ex
 from lab.views import View
 
-from . import guard, inspector, state, sweep_view
+from . import guard, inspector, model_view, state, sweep_view
 from .arrow import arrow_datasets
 
 
@@ -74,7 +74,8 @@ def render(exp: ex.Experiment) -> None:
     for tab, view in zip(tabs, views.ALL, strict=True):
         if tab.open:
             with tab, guard.view(view.title):  # one view that cannot draw never takes the page
-                DRAW.get(view, _charts)(exp, view)
+                draw = model_view.draw if exp.is_model else DRAW.get(view, _charts)
+                draw(exp, view)
 
 
 def _divergence_warning(divergences: Any) -> None:
