@@ -500,21 +500,21 @@ def compact(frame: pd.DataFrame) -> pd.DataFrame:
     >>> compact(pd.DataFrame({"x": [0.5, 1e-300], "step": [1, 2]})).dtypes.astype(str).tolist()
     ['float64', 'int32']
     """
-    columns = {}
-    for name, column in frame.items():
-        values = column.to_numpy()
-        if values.dtype == np.float64:
-            magnitudes = np.abs(values[np.isfinite(values) & (values != 0)])
-            if not len(magnitudes) or (
-                magnitudes.max() <= _F32.max / 2 and magnitudes.min() >= _F32.tiny
-            ):
-                column = column.astype(np.float32)
-        elif values.dtype.kind in "iu":
-            if not len(values) or (values.min() >= -(2**31) and values.max() < 2**31):
-                column = column.astype(np.int32)
-        elif values.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            if len(column) and column.nunique() * 4 <= len(column):
-                column = column.astype("category")
-        columns[name] = column
-    return pd.DataFrame(columns, index=frame.index)
+    return pd.DataFrame({name: _compact(column) for name, column in frame.items()}, frame.index)
 
+
+def _compact(column: pd.Series) -> pd.Series:
+    values = column.to_numpy()
+    if values.dtype == np.float64:
+        magnitudes = np.abs(values[np.isfinite(values) & (values != 0)])
+        if not len(magnitudes) or (
+            magnitudes.max() <= _F32.max / 2 and magnitudes.min() >= _F32.tiny
+        ):
+            return column.astype(np.float32)
+    whole = values.dtype.kind in "iu"
+    if whole and (not len(values) or (values.min() >= -(2**31) and values.max() < 2**31)):
+        return column.astype(np.int32)
+    text = values.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+    if text and len(column) and column.nunique() * 4 <= len(column):
+        return column.astype("category")
+    return column
