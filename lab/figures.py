@@ -106,38 +106,31 @@ def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> lis
         raise drawable.no_finite_values(surface)
     places = frames.places(surface, exp.start_point())
     last = int(paths["step"].max()) if len(paths) else 0
-    labels = runs.labels
     if surface.dim == 2:
         arrows = race_charts.inked(data["arrows"], runs)
         return [
             templates.spec(
                 race_charts.trajectory_map,
                 *(grid, picture, lines, paths, arrows, places, surface, runs, last),
-                labels=labels,
             )
         ]
     f_range = race_charts.f_range(grid, paths, surface)
     return [
         templates.spec(
-            race_charts.function_curve,
-            *(grid, paths, places, surface, runs, last, f_range),
-            labels=labels,
+            race_charts.function_curve, *(grid, paths, places, surface, runs, last, f_range)
         ),
-        templates.spec(race_charts.parameter_vs_step, paths, surface, runs, labels=labels),
+        templates.spec(race_charts.parameter_vs_step, paths, surface, runs),
     ]
 
 
 def loss_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list[dict]:
     _some_steps(exp, data)
     surface, runs, losses = exp.objective(), run_style(exp), data["losses"]
-    labels = runs.labels
     ticks = charts.loss_ticks(losses, surface)
     decades = charts.spans_decades(losses["grad_norm"])
     return [
-        templates.spec(
-            charts.loss_chart, losses, data["divergences"], surface, runs, ticks, labels=labels
-        ),
-        templates.spec(charts.grad_norm_chart, losses, runs, decades, labels=labels),
+        templates.spec(charts.loss_chart, losses, data["divergences"], surface, runs, ticks),
+        templates.spec(charts.grad_norm_chart, losses, runs, decades),
     ]
 
 
@@ -149,8 +142,8 @@ def learning_rate_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> 
     parameters = exp.objective().axis_names
     decades = charts.spans_decades(rates["lr_eff"])
     return [
-        templates.spec(charts.lr_chart, rates, runs, parameters, decades, labels=runs.labels),
-        templates.spec(charts.gain_chart, gains, runs, domain, outside, labels=runs.labels),
+        templates.spec(charts.lr_chart, rates, runs, parameters, decades),
+        templates.spec(charts.gain_chart, gains, runs, domain, outside),
     ]
 
 
@@ -165,7 +158,6 @@ def state_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list[dic
             runs,
             f"Parameter {name}",
             charts.spans_decades(states["value"].abs()),
-            labels=runs.labels,
         )
         for name, states in zip(names, data["states"], strict=True)
     ]

@@ -26,12 +26,7 @@ def curve_charts(exp: Experiment, data: Any) -> list[dict]:
     classify = bool(obj.data.n_classes)
     return [
         templates.spec(
-            model_charts.curves_chart,
-            data["model_curves"],
-            runs,
-            classify,
-            obj.steps_per_epoch,
-            labels=runs.labels,
+            model_charts.curves_chart, data["model_curves"], runs, classify, obj.steps_per_epoch
         )
     ]
 
@@ -47,13 +42,7 @@ def plane_charts(exp: Experiment, data: Any) -> list[dict]:
     )
     return [
         templates.spec(
-            model_charts.plane_chart,
-            plane["grid"],
-            plane["paths"],
-            runs,
-            plane["last"],
-            titles,
-            labels=runs.labels,
+            model_charts.plane_chart, plane["grid"], plane["paths"], runs, plane["last"], titles
         )
     ]
 
@@ -88,24 +77,11 @@ def boundary_charts(exp: Experiment, data: Any) -> list[dict]:
     points = model_frames.points(obj)
     last = int(cells["step"].max())
     if obj.data.n_features == 1:
-        return [
-            templates.spec(
-                model_charts.fit_chart, cells, points, ok_runs, last, labels=ok_runs.labels
-            )
-        ]
+        return [templates.spec(model_charts.fit_chart, cells, points, ok_runs, last)]
     window = model_frames.feature_window(obj.data)
     classes = tuple(obj.data.class_names[:2])
     return [
-        templates.spec(
-            model_charts.boundary_chart,
-            cells,
-            points,
-            ok_runs,
-            last,
-            window,
-            classes,
-            labels=ok_runs.labels,
-        )
+        templates.spec(model_charts.boundary_chart, cells, points, ok_runs, last, window, classes)
     ]
 
 
@@ -150,11 +126,7 @@ def layer_charts(exp: Experiment, data: Any) -> list[dict]:
         f"{i + 1}: {layer.fan_in}→{layer.fan_out}"
         for i, layer in enumerate(exp.objective().network.layers)
     )
-    return [
-        templates.spec(
-            model_charts.layers_chart, data["model_layers"], runs, names, labels=runs.labels
-        )
-    ]
+    return [templates.spec(model_charts.layers_chart, data["model_layers"], runs, names)]
 
 
 LAYER_CAPTION = (

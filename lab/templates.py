@@ -5,10 +5,11 @@ spec it makes depends on a setup mostly through its data. :func:`spec` calls a c
 through a process-wide cache of templates:
 
 - **DataFrame arguments are the data.** They become named datasets, swapped for each setup.
-- **Run labels** (``labels=``) vary between setups of one shape (``Adam lr=0.01``): they are
-  built as placeholders, all as long as :func:`lab.charts.label_chars` (from which legends are
-  sized), and written in afterwards. A label may appear in the spec only as a whole string
-  (a scale's domain, a select's options), never inside an expression.
+- **Run labels and colours** (of a :class:`~lab.run_style.RunStyle` argument) vary between
+  setups of one shape (``Adam lr=0.01``; a swapped optimizer's colour): they are built as
+  placeholders (labels all as long as :func:`lab.charts.label_chars`, from which legends are
+  sized) and written in afterwards. They may appear in the spec only as whole strings (a
+  scale's domain or range, a select's options), never inside an expression.
 - **Every other argument is the shape**, the template's key: the surface, the colours, the
   number of steps. It must be hashable.
 
@@ -23,12 +24,13 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import pandas as pd
 
 from . import charts
+from .run_style import RunStyle
 
 MAX_TEMPLATES = 256  # a map's template is about 15 KB
 
@@ -47,21 +49,28 @@ _LOCK = threading.Lock()
 _STATS = {"hits": 0, "misses": 0}
 
 
-def spec(builder: Callable[..., Any], *args: Any, labels: Sequence[str] = ()) -> dict:
+def spec(builder: Callable[..., Any], *args: Any) -> dict:
     """``charts.to_spec(builder(*args))``, built once per shape (see the module docstring).
 
     Args:
         builder: a pure function returning an Altair chart.
-        args: its arguments: DataFrames (the data) and hashable values (the shape).
-        labels: the run labels as they appear in ``args`` (inside a RunStyle, say); each is
-            replaced by a placeholder before building, then written back.
+        args: its arguments: DataFrames (the data), run styles (whose labels and colours are
+            replaced by placeholders before building, then written back) and hashable values
+            (the shape).
 
     Raises:
-        ValueError: if the built spec holds a label inside a longer string (an expression),
-            where writing it back could not be done safely.
+        ValueError: if the built spec holds a label or colour inside a longer string (an
+            expression), where writing it back could not be done safely.
     """
+    styles = [a for a in args if isinstance(a, RunStyle)]
+    labels = [label for style in styles for label in style.labels]
+    colours = [colour for style in styles for colour in style.colours]
     width = charts.label_chars(labels)
-    holes = {label: _placeholder(i, width) for i, label in enumerate(labels)}
+    holes: dict[str, str] = {}
+    for label in labels:
+        holes.setdefault(label, _placeholder(len(holes), width))
+    for colour in colours:
+        holes.setdefault(colour, _placeholder(len(holes), len(colour)))
     shaped = tuple(_swap(a, holes) for a in args)
     key = (
         builder.__module__,
@@ -152,8 +161,8 @@ def _check_holes(value: Any, holes: set[str]) -> None:
     if isinstance(value, str):
         if _MARK in value and value not in holes:
             raise ValueError(
-                f"a run label appears inside the string {value!r}: a template can only fill "
-                "labels that are whole strings; pass the label in the data instead"
+                f"a run label or colour appears inside the string {value!r}: a template can "
+                "only fill whole strings; pass it in the data instead"
             )
     elif isinstance(value, dict):
         for k, v in value.items():

@@ -38,7 +38,7 @@ PAIRS = {
         _with_run(DEFAULT, 3, "adam", lr=0.05, beta1=0.8, beta2=0.99),
         False,
     ),
-    "another optimizer": (DEFAULT, _with_run(DEFAULT, 1, "nesterov", lr=0.001), False),
+    "another optimizer": (DEFAULT, _with_run(DEFAULT, 1, "nesterov", lr=0.001), True),
     "another number of steps": (DEFAULT, dataclasses.replace(DEFAULT, steps=120), False),
     "a run diverging": (DEFAULT, _with_run(DEFAULT, 2, "rmsprop", lr=0.91), True),
     "a run hidden under another": (
@@ -51,7 +51,7 @@ PAIRS = {
 }
 
 
-def _fresh(builder, *args, labels=()):
+def _fresh(builder, *args):
     return charts.to_spec(builder(*args))
 
 
@@ -103,7 +103,7 @@ def test_a_label_inside_an_expression_is_refused():
 
     runs = RunStyle.of(["Adam lr=0.1"], ["adam"])
     with pytest.raises(ValueError, match="inside the string"):
-        templates.spec(builder, pd.DataFrame({"run": ["Adam lr=0.1"]}), runs, labels=runs.labels)
+        templates.spec(builder, pd.DataFrame({"run": ["Adam lr=0.1"]}), runs)
 
 
 def test_templates_are_bounded_and_least_recently_used_go_first(monkeypatch):
