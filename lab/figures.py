@@ -10,7 +10,17 @@ from typing import Any
 
 import pandas as pd
 
-from . import charts, drawable, frames, model_frames, overlap, race_charts, step_arrows, templates
+from . import (
+    charts,
+    drawable,
+    frames,
+    model_frames,
+    overlap,
+    playback,
+    race_charts,
+    step_arrows,
+    templates,
+)
 from .experiment import Experiment
 from .run_style import RunStyle
 from .simulate import RunResult, simulate
@@ -106,18 +116,20 @@ def trajectory_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> lis
         raise drawable.no_finite_values(surface)
     places = frames.places(surface, exp.start_point())
     last = int(paths["step"].max()) if len(paths) else 0
+    speed = playback.default_speed(last)
+    shown = templates.Hole(last)  # a race of another length fills the same template
     if surface.dim == 2:
         arrows = race_charts.inked(data["arrows"], runs)
         return [
             templates.spec(
                 race_charts.trajectory_map,
-                *(grid, picture, lines, paths, arrows, places, surface, runs, last),
+                *(grid, picture, lines, paths, arrows, places, surface, runs, shown, speed),
             )
         ]
     f_range = race_charts.f_range(grid, paths, surface)
     return [
         templates.spec(
-            race_charts.function_curve, *(grid, paths, places, surface, runs, last, f_range)
+            race_charts.function_curve, *(grid, paths, places, surface, runs, shown, speed, f_range)
         ),
         templates.spec(race_charts.parameter_vs_step, paths, surface, runs),
     ]

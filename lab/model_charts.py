@@ -124,7 +124,7 @@ def plane_chart(
         .mark_point(shape="circle", size=320, strokeWidth=3, color="black", filled=False)
         .encode(x="a:Q", y="b:Q")
     )
-    layers = [heat, halo, line, head, start, playback.counter(last)]
+    layers = [heat, halo, line, head, start, playback.counter()]
     top = playback.params(last)
     return alt.layer(*layers, params=[p.param for p in top], height=HEIGHT, width=HEIGHT)
 
@@ -175,7 +175,7 @@ def boundary_chart(
                 tooltip=[alt.Tooltip("p:Q", format=".2f", title=f"P({classes[1]})"), "step:Q"],
             )
         )
-        layers = [heat, dots] + ([playback.counter(last)] if k == 0 else [])
+        layers = [heat, dots] + ([playback.counter()] if k == 0 else [])
         panels.append(alt.layer(*layers, title=label, width=PANEL, height=PANEL))
     return alt.concat(*panels, columns=4, params=[p.param for p in playback.params(last)])
 
@@ -201,7 +201,7 @@ def fit_chart(
     return alt.layer(
         dots,
         lines,
-        playback.counter(last),
+        playback.counter(),
         params=[p.param for p in top],
         height=HEIGHT,
         width="container",

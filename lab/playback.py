@@ -18,6 +18,7 @@ import math
 import altair as alt
 
 SHOWN = "shown"  # the step on screen
+LAST = "last_step"  # the race's last step
 PLAY, SPEED, LOOP, SCRUB = "play", "speed", "loop", "scrub"
 TICK, ANIM, CLOCK = "tick", "anim", "clock"
 SPEEDS = (1, 2, 5, 10, 25, 50, 100, 250, 500)  # steps per second
@@ -35,23 +36,30 @@ def default_speed(last: int) -> int:
     return min(SPEEDS, key=lambda s: abs(math.log(s / wanted)))
 
 
-def params(last: int) -> list[alt.Parameter]:
-    """The controls under the chart (play, speed, loop, step) and the signals that drive them."""
+def params(last: int, speed: int | None = None) -> list[alt.Parameter]:
+    """The controls under the chart (play, speed, loop, step) and the signals that drive them.
+
+    ``last`` is the last step; it appears as :data:`LAST`'s value and the scrubber's end, never
+    inside an expression, so a chart template can fill it (:class:`lab.templates.Hole`).
+    ``speed`` is the speed shown first (default: :func:`default_speed` of ``last``).
+    """
     last = max(int(last), 1)
-    resume = f"(isObject({ANIM}) && {ANIM}.playing ? {ANIM}.from : ({ANIM} && {ANIM}.pos < {last} ? {ANIM}.pos : 0))"  # noqa: E501
+    speed = default_speed(last) if speed is None else speed
+    resume = f"(isObject({ANIM}) && {ANIM}.playing ? {ANIM}.from : ({ANIM} && {ANIM}.pos < {LAST} ? {ANIM}.pos : 0))"  # noqa: E501
     t0 = f"(isObject({ANIM}) && {ANIM}.playing ? {ANIM}.t0 : {TICK})"
     ran = f"{resume} + floor(({TICK} - {t0}) * {SPEED} / 1000)"
-    moving = f"{LOOP} ? ({ran}) % {last + 1} : min({last}, {ran})"
+    moving = f"{LOOP} ? ({ran}) % ({LAST} + 1) : min({LAST}, {ran})"
     held = f"isObject({ANIM}) && {SCRUB} == {ANIM}.scrub ? {ANIM}.pos : {SCRUB}"
     anim = (
         f"{PLAY} ? {{playing: true, t0: {t0}, from: {resume}, scrub: {SCRUB}, pos: {moving}}}"
         f" : {{playing: false, t0: 0, from: 0, scrub: {SCRUB}, pos: {held}}}"
     )
     return [
+        alt.param(name=LAST, value=last),
         alt.param(name=PLAY, value=False, bind=alt.binding_checkbox(name="▶ Play ")),
         alt.param(
             name=SPEED,
-            value=default_speed(last),
+            value=speed,
             bind=alt.binding_select(
                 options=list(SPEEDS), labels=[f"{s} steps/s" for s in SPEEDS], name="speed "
             ),
@@ -64,7 +72,7 @@ def params(last: int) -> list[alt.Parameter]:
         ),
         alt.param(name=TICK, expr=f"{CLOCK}_tuple == null ? now() : now()"),
         alt.param(name=ANIM, value=None, expr=anim),
-        alt.param(name=SHOWN, expr=f"isObject({ANIM}) ? {ANIM}.pos : {last}"),
+        alt.param(name=SHOWN, expr=f"isObject({ANIM}) ? {ANIM}.pos : {LAST}"),
     ]
 
 
@@ -76,8 +84,9 @@ def clock() -> alt.SelectionParameter:
     )
 
 
-def counter(last: int) -> alt.LayerChart:
-    """'step 120 of 500' in the plot's top-left corner; it also carries the timer."""
+def counter() -> alt.LayerChart:
+    """'step 120 of 500' in the plot's top-left corner (with :func:`params`); it also carries
+    the timer."""
     plate = (
         alt.Chart(alt.Data(values=[{"clock": 0}]))
         .mark_rect(color="white", opacity=0.85, cornerRadius=4)
@@ -92,7 +101,7 @@ def counter(last: int) -> alt.LayerChart:
             fontSize=16,
             fontWeight="bold",
             color="#1a1d23",
-            text=alt.expr(f"'step ' + {SHOWN} + ' of {max(int(last), 0)}'"),
+            text=alt.expr(f"'step ' + {SHOWN} + ' of ' + {LAST}"),
         )
         .encode(x=alt.value(12), y=alt.value(17))
     )

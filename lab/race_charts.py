@@ -122,6 +122,7 @@ def trajectory_map(
     surface: surfaces.Surface,
     runs: RunStyle,
     last: int,
+    speed: int,
 ) -> alt.LayerChart:
     """Each run's path in step order over the landscape, played back in the browser.
 
@@ -134,8 +135,8 @@ def trajectory_map(
     is as long as one unit of y.
 
     ``arrows`` come with their colours (:func:`inked`), ``places`` are the start and minima
-    (:func:`lab.frames.places`), and ``last`` is the last step drawn: the chart is
-    template-safe (:mod:`lab.templates`).
+    (:func:`lab.frames.places`), ``last`` is the last step drawn and ``speed`` the playback
+    speed shown first: the chart is template-safe (:mod:`lab.templates`).
     """
     xs, ys = surface.axis_names
     focus = alt.selection_point(
@@ -173,8 +174,8 @@ def trajectory_map(
         .encode(x=f"{xs}:Q", y=f"{ys}:Q", color=quiet, tooltip=tips)
     )
     layers = [landscape(grid, picture, lines, surface), halo, line, dots, head]
-    layers += [step_arrows(arrows), markers(places, surface), playback.counter(last)]
-    top = [*playback.params(last), arrow_choice(runs)]
+    layers += [step_arrows(arrows), markers(places, surface), playback.counter()]
+    top = [*playback.params(last, speed), arrow_choice(runs)]
     # params and size given to the constructor: add_params and properties deep-copy every layer
     return alt.layer(*layers, params=[p.param for p in top], height=HEIGHT_2D, width="container")
 
@@ -272,6 +273,7 @@ def function_curve(
     surface: surfaces.Surface,
     runs: RunStyle,
     last: int,
+    speed: int,
     f_range: tuple[float, float],
 ) -> alt.LayerChart:
     """A 1-D function's graph with each run's iterates on it, played back like the map.
@@ -306,10 +308,10 @@ def function_curve(
         )
         .encode(x=x, y=y, color=quiet, tooltip=tips)
     )
-    layers = [graph, line, dots, head, markers(places, surface), playback.counter(last)]
+    layers = [graph, line, dots, head, markers(places, surface), playback.counter()]
     # the height covers the legend underneath too (two runs a row)
     height = HEIGHT_2D * 0.75 + LEGEND_ROW * math.ceil(len(runs.labels) / 2)
-    params = [p.param for p in playback.params(last)]
+    params = [p.param for p in playback.params(last, speed)]
     return alt.layer(*layers, params=params, height=height, width="container")
 
 

@@ -10,6 +10,9 @@ through a process-wide cache of templates:
   placeholders (labels all as long as :func:`lab.charts.label_chars`, from which legends are
   sized) and written in afterwards. They may appear in the spec only as whole strings (a
   scale's domain or range, a select's options), never inside an expression.
+- **A whole number wrapped in** :class:`Hole` (the race's last step) likewise: it may appear
+  only as a whole value (a param's value, a slider's end), never inside an expression or in
+  arithmetic done by the builder.
 - **Every other argument is the shape**, the template's key: the surface, the colours, the
   number of steps. It must be hashable.
 
@@ -36,6 +39,15 @@ MAX_TEMPLATES = 256  # a map's template is about 15 KB
 
 _MARK = "\ue000"  # private-use characters: no label or spec text holds them
 _PAD = "\ue001"
+
+
+class Hole(NamedTuple):
+    """A whole number that varies between setups of one shape (see the module docstring)."""
+
+    value: int
+
+
+_NUMBER = 2**52 + 7919  # a hole's stand-in: exact as a float, and no step count a page allows
 
 
 class _Template(NamedTuple):
@@ -71,7 +83,10 @@ def spec(builder: Callable[..., Any], *args: Any) -> dict:
         holes.setdefault(label, _placeholder(len(holes), width))
     for colour in colours:
         holes.setdefault(colour, _placeholder(len(holes), len(colour)))
-    shaped = tuple(_swap(a, holes) for a in args)
+    numbers = {_NUMBER + i: int(a.value) for i, a in enumerate(args) if isinstance(a, Hole)}
+    shaped = tuple(
+        _NUMBER + i if isinstance(a, Hole) else _swap(a, holes) for i, a in enumerate(args)
+    )
     key = (
         builder.__module__,
         builder.__qualname__,
@@ -83,14 +98,14 @@ def spec(builder: Callable[..., Any], *args: Any) -> dict:
             _CACHE.move_to_end(key)
             _STATS["hits"] += 1
     if template is None:
-        template = _build(builder, shaped, set(holes.values()))
+        template = _build(builder, shaped, set(holes.values()), set(numbers))
         with _LOCK:
             _STATS["misses"] += 1
             _CACHE[key] = template
             while len(_CACHE) > MAX_TEMPLATES:
                 _CACHE.popitem(last=False)
     back = {hole: label for label, hole in holes.items()}
-    filled = _fill(template.spec, back)
+    filled = _fill(template.spec, back, numbers)
     filled["datasets"] = {
         **template.constants,
         **{name: args[i] for name, i in template.frames.items()},
@@ -147,39 +162,49 @@ def _shape(value: Any) -> Any:
     return value
 
 
-def _build(builder: Callable[..., Any], args: tuple, holes: set[str]) -> _Template:
+def _build(
+    builder: Callable[..., Any], args: tuple, holes: set[str], numbers: set[int]
+) -> _Template:
     built = charts.to_spec(builder(*args))
     datasets = built.pop("datasets", {})
     by_id = {id(a): i for i, a in enumerate(args) if isinstance(a, pd.DataFrame)}
     frames = {name: by_id[id(d)] for name, d in datasets.items() if id(d) in by_id}
     constants = {name: d for name, d in datasets.items() if name not in frames}
-    _check_holes(built, holes)
+    _check_holes(built, holes, {str(n) for n in numbers})
     return _Template(built, frames, constants)
 
 
-def _check_holes(value: Any, holes: set[str]) -> None:
+def _check_holes(value: Any, holes: set[str], numbers: set[str]) -> None:
+    """Placeholders only as whole strings, and hole numbers never inside a string."""
     if isinstance(value, str):
         if _MARK in value and value not in holes:
             raise ValueError(
                 f"a run label or colour appears inside the string {value!r}: a template can "
                 "only fill whole strings; pass it in the data instead"
             )
+        if any(n in value for n in numbers):
+            raise ValueError(
+                f"a template's number appears inside the string {value!r}: a template can "
+                "only fill whole values; make it a param the expression reads"
+            )
     elif isinstance(value, dict):
         for k, v in value.items():
-            _check_holes(k, set())  # a label as a key could not be written back
-            _check_holes(v, holes)
+            _check_holes(k, set(), numbers)  # a label as a key could not be written back
+            _check_holes(v, holes, numbers)
     elif isinstance(value, list):
         for v in value:
-            _check_holes(v, holes)
+            _check_holes(v, holes, numbers)
 
 
-def _fill(value: Any, back: dict[str, str]) -> Any:
+def _fill(value: Any, back: dict[str, str], numbers: dict[int, int]) -> Any:
     """A copy of the spec with placeholders written back (a fresh copy each call: callers and
     caches may hold on to it)."""
     if isinstance(value, dict):
-        return {k: _fill(v, back) for k, v in value.items()}
+        return {k: _fill(v, back, numbers) for k, v in value.items()}
     if isinstance(value, list):
-        return [_fill(v, back) for v in value]
+        return [_fill(v, back, numbers) for v in value]
     if isinstance(value, str):
         return back.get(value, value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value in numbers:
+        return numbers[value]
     return value

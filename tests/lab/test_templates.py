@@ -39,7 +39,8 @@ PAIRS = {
         False,
     ),
     "another optimizer": (DEFAULT, _with_run(DEFAULT, 1, "nesterov", lr=0.001), True),
-    "another number of steps": (DEFAULT, dataclasses.replace(DEFAULT, steps=120), False),
+    "another number of steps": (DEFAULT, dataclasses.replace(DEFAULT, steps=480), True),
+    "another playback speed": (DEFAULT, dataclasses.replace(DEFAULT, steps=120), False),
     "a run diverging": (DEFAULT, _with_run(DEFAULT, 2, "rmsprop", lr=0.91), True),
     "a run hidden under another": (
         SAME_OPTIMIZER,
@@ -52,7 +53,9 @@ PAIRS = {
 
 
 def _fresh(builder, *args):
-    return charts.to_spec(builder(*args))
+    """The spec built directly from the arguments, with no template."""
+    values = [a.value if isinstance(a, templates.Hole) else a for a in args]
+    return charts.to_spec(builder(*values))
 
 
 def _charts(view, exp):
@@ -104,6 +107,14 @@ def test_a_label_inside_an_expression_is_refused():
     runs = RunStyle.of(["Adam lr=0.1"], ["adam"])
     with pytest.raises(ValueError, match="inside the string"):
         templates.spec(builder, pd.DataFrame({"run": ["Adam lr=0.1"]}), runs)
+
+
+def test_a_number_inside_an_expression_is_refused():
+    def builder(data, last):
+        return alt.Chart(data).mark_point().transform_filter(f"datum.step <= {last}")
+
+    with pytest.raises(ValueError, match="number appears inside"):
+        templates.spec(builder, pd.DataFrame({"step": [1]}), templates.Hole(30))
 
 
 def test_templates_are_bounded_and_least_recently_used_go_first(monkeypatch):
