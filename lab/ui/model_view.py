@@ -11,6 +11,7 @@ from lab.views import View
 
 from . import inspector, sweep_view
 from .arrow import arrow_datasets
+from .tables import tables
 
 SPECS = {
     "curves": model_figures.curve_charts,
@@ -24,8 +25,6 @@ PLAY = "▶ Play races every run together in your browser (pick a speed, loop, o
 @st.cache_data(max_entries=128, show_spinner=False)
 def specs(exp: ex.Experiment, name: str) -> list[dict]:
     """A model view's charts as specs with Arrow data, built once per setup."""
-    from .views import tables  # the page's cached tables
-
     return [arrow_datasets(spec) for spec in SPECS[name](exp, tables(exp))]
 
 
@@ -36,8 +35,6 @@ def _charts(exp: ex.Experiment, name: str) -> None:
 
 def draw(exp: ex.Experiment, view: View) -> None:
     """Draw ``view`` for a model's runs."""
-    from .views import tables
-
     obj = exp.objective()
     if view is views.TRAJECTORIES:
         st.markdown(f"**{ex.model_title(exp)}** · {obj.dim} parameters")

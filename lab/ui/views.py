@@ -24,24 +24,7 @@ from lab.views import View
 
 from . import guard, inspector, model_view, state, sweep_view
 from .arrow import arrow_datasets
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def table(exp: ex.Experiment, name: str) -> Any:
-    """One of the frames the views draw from (:data:`lab.figures.BUILD`), made once per setup
-    from the runs (simulated once per setup)."""
-    return figures.BUILD[name](exp, inspector.results(exp), tables(exp))
-
-
-def tables(exp: ex.Experiment) -> figures.Tables:
-    """The setup's frames, each made (and cached) when a view first reads it."""
-    return figures.Tables(exp, compute=functools.partial(table, exp))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def landscape(exp_surface: tuple) -> tuple:
-    name, params = exp_surface
-    return figures.landscape(ex.Experiment(surface=name, surface_params=params))
+from .tables import landscape, tables
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
