@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import optimizers
 from optimizers import Trajectory
@@ -24,24 +25,41 @@ class RunResult:
         return self.trajectory is not None
 
 
-def simulate(exp: Experiment) -> list[RunResult]:
+def simulate(
+    exp: Experiment, one: Callable[[Experiment, str], RunResult] | None = None
+) -> list[RunResult]:
     """Run each configuration from the same start with the same noise seed (a fair race).
 
     A configuration whose hyperparameters are invalid becomes a result with ``error`` set; the
     others still run.
+
+    Args:
+        exp: the experiment.
+        one: how one run is made, ``one(solo, label)`` with ``solo`` the experiment holding that
+            run alone (default :func:`run_one`). Runs do not depend on each other, so a caller
+            may cache them one by one: a changed learning rate then reruns one run, not all.
     """
-    objective = exp.objective()
-    start = exp.start_point()
-    schedule = exp.lr_schedule()
-    results = []
-    for label, config in zip(exp.labels(), exp.runs, strict=True):
-        try:
-            opt = config.build()
-        except (ValueError, TypeError) as err:
-            results.append(RunResult(label, config, error=str(err)))
-            continue
-        traj = optimizers.run(
-            opt, objective, start, exp.steps, schedule=schedule, noise=exp.noise, seed=exp.seed
-        )
-        results.append(RunResult(label, config, traj))
-    return results
+    one = one or run_one
+    return [
+        one(replace(exp, runs=(config,)), label)
+        for label, config in zip(exp.labels(), exp.runs, strict=True)
+    ]
+
+
+def run_one(solo: Experiment, label: str) -> RunResult:
+    """The result of ``solo``'s single run, labelled ``label``."""
+    (config,) = solo.runs
+    try:
+        opt = config.build()
+    except (ValueError, TypeError) as err:
+        return RunResult(label, config, error=str(err))
+    traj = optimizers.run(
+        opt,
+        solo.objective(),
+        solo.start_point(),
+        solo.steps,
+        schedule=solo.lr_schedule(),
+        noise=solo.noise,
+        seed=solo.seed,
+    )
+    return RunResult(label, config, traj)

@@ -10,14 +10,20 @@ import streamlit as st
 import optimizers
 from lab import drawable, equations, views
 from lab import experiment as ex
-from lab.simulate import RunResult, simulate
+from lab.simulate import RunResult, run_one, simulate
 
 from . import guard, state
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def results(exp: ex.Experiment) -> list[RunResult]:
-    return simulate(exp)
+    return simulate(exp, one=_run)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _run(solo: ex.Experiment, label: str) -> RunResult:
+    """One run, cached on its own: changing one run's learning rate reruns only that run."""
+    return run_one(solo, label)
 
 
 @st.fragment

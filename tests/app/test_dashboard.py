@@ -262,3 +262,22 @@ def test_a_run_hidden_under_another_is_named_on_the_page(app):
     (note,) = [c.value for c in at.caption if "runs under" in c.value]
     assert note.startswith("**RMSProp lr=0.001 alpha=0.9 eps=1e-10 momentum=0.9** runs under")
     assert "Adam lr=0.01 eps=1e-10 is dashed" in note
+
+
+def test_changing_one_runs_learning_rate_reruns_only_that_run(app, monkeypatch):
+    from lab.ui import inspector
+
+    made = []
+    real = inspector.run_one
+
+    def counted(solo, label):
+        made.append(label)
+        return real(solo, label)
+
+    monkeypatch.setattr(inspector, "run_one", counted)
+    at = app(seed="5151")  # a setup no other test caches
+    assert len(made) == 4
+    slider = at.select_slider(key="run.3.adam.lr")
+    slider.set_value(next(v for v in slider.options if float(v) != float(slider.value))).run()
+    assert not at.exception
+    assert made[4:] == [f"Adam lr={at.select_slider(key='run.3.adam.lr').value}"]
