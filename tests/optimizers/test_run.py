@@ -90,8 +90,8 @@ def test_a_schedule_scales_each_step_and_is_recorded():
 
 
 def test_schedules_refuse_bad_parameters():
-    with pytest.raises(KeyError, match="unknown schedule 'linear'; choose from: constant"):
-        schedules.get("linear")
+    with pytest.raises(KeyError, match="unknown schedule 'lineal'; choose from: constant"):
+        schedules.get("lineal")
     with pytest.raises(ValueError, match=r"gamma must be in \(0, 1\]; got 0$"):
         schedules.get("exponential", gamma=0.0)
     with pytest.raises(ValueError, match=r"step_size must be a whole number of steps; got 2\.5"):
