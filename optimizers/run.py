@@ -111,8 +111,7 @@ def run(
         )
     rng = np.random.default_rng(seed)
     base_lr = optimizer.hyperparams["lr"]
-    factors = (schedule or Schedule()).factors(steps)
-    lr_per_step = factors.reshape((steps,) + (1,) * np.ndim(base_lr)) * base_lr
+    lr_per_step = (schedule or Schedule()).lrs(steps, base_lr)  # (steps, *np.shape(base_lr))
     lrs = lr_per_step.tolist() if np.ndim(base_lr) == 0 else lr_per_step  # floats are faster
     if schedule is not None and schedule.reacts_to_loss:  # ReduceLROnPlateau: lr from the loss
         lr_per_step = np.empty((steps, *x.shape[:-1], 1)) if record == "trajectory" else None

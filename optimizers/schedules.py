@@ -33,13 +33,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .base import Hyperparam
 
 _Rule = Callable[[np.ndarray, int, dict[str, float]], np.ndarray]
+_LrRule = Callable[[np.ndarray, int, dict[str, float], Any], np.ndarray]
 
 _SPECS: dict[str, tuple[str, tuple[Hyperparam, ...], dict[str, float], _Rule]] = {
     "constant": ("Constant", (), {}, lambda k, n, p: np.ones_like(k, dtype=float)),
@@ -86,9 +87,7 @@ _SPECS: dict[str, tuple[str, tuple[Hyperparam, ...], dict[str, float], _Rule]] =
             ),
         ),
         {"min_factor": 0.0},
-        lambda k, n, p: (
-            p["min_factor"] + (1 - p["min_factor"]) * 0.5 * (1 + _cos(np.pi * k / max(n, 1)))
-        ),
+        lambda k, n, p: _LR_RULES["cosine"](k, n, p, 1.0),
     ),
     "warmup": (
         "Linear warm-up, then constant",
@@ -178,32 +177,32 @@ def _phases_fraction(k: np.ndarray, start: float, end: float) -> np.ndarray:
     return (k - start) / (end - start)
 
 
-def _one_cycle(linear: bool, three_phase: bool) -> _Rule:
-    """OneCycleLR with max_lr = 1 and total_steps = the run's steps."""
+def _one_cycle(linear: bool, three_phase: bool) -> _LrRule:
+    """OneCycleLR(max_lr=lr, total_steps=the run's steps), in torch's arithmetic."""
 
-    def anneal(start: float, end: float, pct: np.ndarray) -> np.ndarray:
+    def anneal(start: Any, end: Any, pct: np.ndarray) -> np.ndarray:
         if linear:
             return (end - start) * pct + start
         return end + (start - end) / 2.0 * (_cos(math.pi * pct) + 1)
 
-    def rule(k: np.ndarray, n: int, p: dict[str, float]) -> np.ndarray:
-        initial = 1.0 / p["div_factor"]
+    def rule(k: np.ndarray, n: int, p: dict[str, float], lr: Any) -> np.ndarray:
+        initial = lr / p["div_factor"]
         low = initial / p["final_div_factor"]
         pct = p["pct_start"]
         if three_phase:
             phases = [
-                (float(pct * n) - 1, initial, 1.0),
-                (float(2 * pct * n) - 2, 1.0, initial),
+                (float(pct * n) - 1, initial, lr),
+                (float(2 * pct * n) - 2, lr, initial),
                 (n - 1, initial, low),
             ]
         else:
-            phases = [(float(pct * n) - 1, initial, 1.0), (n - 1, 1.0, low)]
-        out = np.empty_like(k)
+            phases = [(float(pct * n) - 1, initial, lr), (n - 1, lr, low)]
+        out = np.zeros(np.broadcast_shapes(k.shape, np.shape(lr)))
         done = np.zeros(k.shape, dtype=bool)
         start = 0.0
         for i, (end, a, b) in enumerate(phases):
             here = ~done & ((k <= end) | (i == len(phases) - 1))
-            out[here] = anneal(a, b, _phases_fraction(k[here], start, end))
+            out = np.where(here, anneal(a, b, _phases_fraction(k, start, end)), out)
             done |= here
             start = end
         return out
@@ -211,10 +210,10 @@ def _one_cycle(linear: bool, three_phase: bool) -> _Rule:
     return rule
 
 
-def _cyclic(mode: str) -> _Rule:
-    """CyclicLR with max_lr = 1 and base_lr = base_factor."""
+def _cyclic(mode: str) -> _LrRule:
+    """CyclicLR(base_lr=base_factor·lr, max_lr=lr), in torch's arithmetic."""
 
-    def rule(k: np.ndarray, n: int, p: dict[str, float]) -> np.ndarray:
+    def rule(k: np.ndarray, n: int, p: dict[str, float], lr: Any) -> np.ndarray:
         up, down = p["step_size_up"], p["step_size_down"]
         total = up + down
         ratio = up / total
@@ -228,16 +227,22 @@ def _cyclic(mode: str) -> _Rule:
             fn = 1 / (2.0 ** (cycle - 1))
         else:
             fn = p["gamma"] ** k
-        base = p["base_factor"]
-        return base + (1.0 - base) * scale * fn
+        base = p["base_factor"] * lr
+        return base + (lr - base) * scale * fn
 
     return rule
 
 
-def _warm_restarts(k: np.ndarray, n: int, p: dict[str, float]) -> np.ndarray:
+def _cosine(k: np.ndarray, n: int, p: dict[str, float], lr: Any) -> np.ndarray:
+    """CosineAnnealingLR(T_max=the run's steps, eta_min=min_factor·lr), closed form."""
+    floor = p["min_factor"] * lr
+    return floor + (lr - floor) * (1 + _cos(math.pi * k / max(n, 1))) / 2
+
+
+def _warm_restarts(k: np.ndarray, n: int, p: dict[str, float], lr: Any) -> np.ndarray:
     """CosineAnnealingWarmRestarts: T_cur counts steps since the restart, T_i the period."""
     period, mult = int(p["T_0"]), int(p["T_mult"])
-    t_cur, t_i = np.empty_like(k), np.empty_like(k)
+    t_cur, t_i = np.empty(len(k)), np.empty(len(k))
     cur = 0
     for j in range(len(k)):
         t_cur[j], t_i[j] = cur, period
@@ -245,18 +250,39 @@ def _warm_restarts(k: np.ndarray, n: int, p: dict[str, float]) -> np.ndarray:
         if cur >= period:  # as torch's step(): integers, so no rounding drift
             cur %= period
             period *= mult
-    floor = p["min_factor"]
-    return floor + (1.0 - floor) * (1 + _cos(math.pi * t_cur / t_i)) / 2
+    shape = k.shape
+    floor = p["min_factor"] * lr
+    return floor + (lr - floor) * (1 + _cos(math.pi * t_cur / t_i).reshape(shape)) / 2
 
 
-def _warmup_cosine(k: np.ndarray, n: int, p: dict[str, float]) -> np.ndarray:
+def _warmup_cosine(k: np.ndarray, n: int, p: dict[str, float], lr: Any) -> np.ndarray:
     """SequentialLR([LinearLR(start_factor, 1, total_iters=m), CosineAnnealingLR(T_max=n − m,
-    eta_min)], milestones=[m])."""
-    m, start, floor = p["warmup_steps"], p["start_factor"], p["min_factor"]
-    warm = start + (1.0 - start) * np.minimum(m, k) / m
-    t_max = max(n - m, 1)
-    cos = floor + (1.0 - floor) * (1 + _cos(math.pi * (k - m) / t_max)) / 2
+    eta_min=min_factor·lr)], milestones=[m])."""
+    m, start = p["warmup_steps"], p["start_factor"]
+    warm = lr * (start + (1.0 - start) * np.minimum(m, k) / m)
+    floor = p["min_factor"] * lr
+    cos = floor + (lr - floor) * (1 + _cos(math.pi * (k - m) / max(n - m, 1))) / 2
     return np.where(k < m, warm, cos)
+
+
+# schedules whose floor or bottom is a learning rate in torch: computed from the lr itself, in
+# torch's order of operations, rather than as a factor times lr
+_LR_RULES: dict[str, _LrRule] = {
+    "cosine": _cosine,
+    "onecycle": _one_cycle(linear=False, three_phase=False),
+    "onecycle_linear": _one_cycle(linear=True, three_phase=False),
+    "onecycle_three_phase": _one_cycle(linear=False, three_phase=True),
+    "onecycle_linear_three_phase": _one_cycle(linear=True, three_phase=True),
+    "cyclic": _cyclic("triangular"),
+    "cyclic_triangular2": _cyclic("triangular2"),
+    "cyclic_exp_range": _cyclic("exp_range"),
+    "cosine_warm_restarts": _warm_restarts,
+    "warmup_cosine": _warmup_cosine,
+}
+
+
+def _from_lr(name: str) -> _Rule:
+    return lambda k, n, p: _LR_RULES[name](k, n, p, 1.0)
 
 
 _PLATEAU = (
@@ -310,37 +336,37 @@ _SPECS |= {
         "One-cycle (OneCycleLR, cosine)" + _ONE_CYCLE_NOTE,
         _ONE_CYCLE,
         _ONE_CYCLE_DEFAULTS,
-        _one_cycle(linear=False, three_phase=False),
+        _from_lr("onecycle"),
     ),
     "onecycle_linear": (
         "One-cycle (OneCycleLR, linear)" + _ONE_CYCLE_NOTE,
         _ONE_CYCLE,
         _ONE_CYCLE_DEFAULTS,
-        _one_cycle(linear=True, three_phase=False),
+        _from_lr("onecycle_linear"),
     ),
     "onecycle_three_phase": (
         "One-cycle, three phases (OneCycleLR, cosine)" + _ONE_CYCLE_NOTE,
         _ONE_CYCLE,
         _ONE_CYCLE_DEFAULTS,
-        _one_cycle(linear=False, three_phase=True),
+        _from_lr("onecycle_three_phase"),
     ),
     "onecycle_linear_three_phase": (
         "One-cycle, three phases (OneCycleLR, linear)" + _ONE_CYCLE_NOTE,
         _ONE_CYCLE,
         _ONE_CYCLE_DEFAULTS,
-        _one_cycle(linear=True, three_phase=True),
+        _from_lr("onecycle_linear_three_phase"),
     ),
     "cyclic": (
         "Cyclic, triangular (CyclicLR)" + _ONE_CYCLE_NOTE,
         _CYCLIC,
         _CYCLIC_DEFAULTS,
-        _cyclic("triangular"),
+        _from_lr("cyclic"),
     ),
     "cyclic_triangular2": (
         "Cyclic, halving each cycle (CyclicLR triangular2)" + _ONE_CYCLE_NOTE,
         _CYCLIC,
         _CYCLIC_DEFAULTS,
-        _cyclic("triangular2"),
+        _from_lr("cyclic_triangular2"),
     ),
     "cyclic_exp_range": (
         "Cyclic, × γ^k (CyclicLR exp_range)" + _ONE_CYCLE_NOTE,
@@ -356,7 +382,7 @@ _SPECS |= {
             ),
         ),
         {**_CYCLIC_DEFAULTS, "gamma": 0.99},
-        _cyclic("exp_range"),
+        _from_lr("cyclic_exp_range"),
     ),
     "cosine_warm_restarts": (
         "Cosine with warm restarts (CosineAnnealingWarmRestarts)",
@@ -366,7 +392,7 @@ _SPECS |= {
             MIN_FACTOR,
         ),
         {"T_0": 50, "T_mult": 1, "min_factor": 0.0},
-        _warm_restarts,
+        _from_lr("cosine_warm_restarts"),
     ),
     "polynomial": (
         "Polynomial decay to 0 (PolynomialLR)",
@@ -400,7 +426,7 @@ _SPECS |= {
             MIN_FACTOR,
         ),
         {"start_factor": 0.1, "warmup_steps": 20, "min_factor": 0.0},
-        _warmup_cosine,
+        _from_lr("warmup_cosine"),
     ),
     "plateau": (
         "Cut when the loss stalls (ReduceLROnPlateau)",
@@ -445,6 +471,20 @@ class Schedule:
         (ones for a schedule that reacts to the loss: see :meth:`plateau_step`)."""
         k = np.arange(steps, dtype=float)
         return np.asarray(_SPECS[self.name][3](k, steps, dict(self.params)), dtype=float)
+
+    def lrs(self, steps: int, lr: Any) -> np.ndarray:
+        """The learning rate of steps 1..steps for base learning rate ``lr`` (a number, or an
+        array of one value per run), shape ``(steps, *np.shape(lr))``; the schedules whose
+        floor torch takes as a learning rate compute it as torch does, from ``lr``.
+
+        >>> get("cyclic", base_factor=0.5, step_size_up=2, step_size_down=2).lrs(5, 0.1)
+        array([0.05 , 0.075, 0.1  , 0.075, 0.05 ])
+        """
+        k = np.arange(steps, dtype=float).reshape((steps,) + (1,) * np.ndim(lr))
+        if self.name in _LR_RULES:
+            out = _LR_RULES[self.name](k, steps, dict(self.params), lr)
+            return np.broadcast_to(out, (steps, *np.shape(lr))).astype(float)
+        return self.factors(steps).reshape(k.shape) * lr
 
     @property
     def reacts_to_loss(self) -> bool:
