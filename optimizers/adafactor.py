@@ -21,6 +21,7 @@ HYPERPARAMS = (
         "beta2_decay",
         "Second-moment decay power τ (beta2_decay)",
         low=-np.inf,
+        low_inclusive=False,  # reads (-inf, 0]
         high=0.0,
         high_inclusive=True,
         ui_range=(-1.0, 0.0),

@@ -47,7 +47,7 @@ STATE = (
     StateField("mu", r"\mu", "μ (mu)", initial=1.0),
     StateField("ax", r"\bar\theta", "θ̄ (ax, the averaged iterate)"),
 )
-SWEEP_PARTNER = "lambd"
+SWEEP_PARTNER = "alpha"
 NOTES = (
     "As `torch.optim.ASGD`: the run follows the SGD iterate θ (with step η_t and a shrink "
     "1 − λ_d·η_t); the Polyak–Juditsky average θ̄ is kept in the state (`ax`), as in torch, and "
