@@ -116,7 +116,11 @@ MIN_FACTOR = Hyperparam(
     **_FRACTION,
 )
 PCT_START = Hyperparam(
-    "pct_start", "Share of the steps rising (pct_start)", help="torch's pct_start.", **_FRACTION
+    "pct_start",
+    "Share of the steps rising (pct_start)",
+    help="torch's pct_start. Only the learning rate is scheduled: torch's OneCycleLR also cycles "
+    "momentum or β₁ (cycle_momentum=True by default); here they stay as set.",
+    **_FRACTION,
 )
 DIV_FACTOR = Hyperparam(
     "div_factor",
@@ -136,7 +140,8 @@ FINAL_DIV_FACTOR = Hyperparam(
 BASE_FACTOR = Hyperparam(
     "base_factor",
     "Bottom as a fraction of η (base_factor)",
-    help="torch's base_lr / max_lr; η is max_lr.",
+    help="torch's base_lr / max_lr; η is max_lr. Only the learning rate cycles: torch's "
+    "CyclicLR also cycles momentum or β₁ (cycle_momentum=True by default); here they stay as set.",
     **_FRACTION,
 )
 STEP_SIZE_UP = _steps_param("step_size_up", "Steps rising (step_size_up)")
@@ -329,7 +334,7 @@ _ONE_CYCLE = (PCT_START, DIV_FACTOR, FINAL_DIV_FACTOR)
 _ONE_CYCLE_DEFAULTS = {"pct_start": 0.3, "div_factor": 25.0, "final_div_factor": 1e4}
 _CYCLIC = (BASE_FACTOR, STEP_SIZE_UP, STEP_SIZE_DOWN)
 _CYCLIC_DEFAULTS = {"base_factor": 0.1, "step_size_up": 50, "step_size_down": 50}
-_ONE_CYCLE_NOTE = " (lr only: torch also cycles momentum unless cycle_momentum=False)"
+_ONE_CYCLE_NOTE = ", lr only: momentum not cycled (torch cycles it by default)"
 
 _SPECS |= {
     "onecycle": (
