@@ -35,6 +35,9 @@ PALETTE = (
     "#0072B2",  # blue
     "#F0027F",  # magenta
     "#66A61E",  # olive green
+    "#BCBD22",  # yellow-olive (Rprop)
+    "#8B0000",  # dark red (ASGD)
+    "#000000",  # black (Adafactor): the white halo keeps it clear of dark backgrounds
 )
 SOLID = (1, 0)
 DASHES = (SOLID, (8, 4), (2, 3), (10, 3, 2, 3), (4, 4))

@@ -37,6 +37,10 @@ class StateField:
         initial: its value before step 1: a number, or the name of the hyperparameter giving it.
         velocity: whether the step follows this field's direction (a momentum buffer, a first
             moment): the map draws it as an arrow beside the gradient and the step.
+        given: a quantity of the whole run computed across its coordinates (a norm, as
+            Adafactor's RMS of θ): a rule line computes one coordinate at a time and cannot
+            compute it, so the step records it and the rule reads this step's value as an input
+            (``symbol_t``) instead of checking a line against it.
     """
 
     name: str
@@ -44,6 +48,7 @@ class StateField:
     label: str
     initial: float | str = 0.0
     velocity: bool = False
+    given: bool = False
 
     @property
     def now(self) -> Sym:
@@ -86,8 +91,9 @@ def inputs(
     hyperparams: Mapping[str, Any], state: Sequence[StateField], traj: Trajectory, t: int, i: int
 ) -> Values:
     """What step ``t`` (1-based) of coordinate ``i`` starts from: the numeric hyperparameters,
-    ``t``, the learning rate in force (``eta``), the raw gradient, θ_{t−1} and each recorded state
-    field before the step (``<name>_prev``)."""
+    ``t``, the learning rate in force (``eta``), the raw gradient, θ_{t−1}, each recorded state
+    field before the step (``<name>_prev``) and, for the fields declared ``given`` (quantities of
+    the whole run, such as a norm), their value at this step (``<name>:t``)."""
     v: Values = {k: float(x) for k, x in hyperparams.items() if not isinstance(x, bool)}
     v |= {
         "t": t,
@@ -96,7 +102,10 @@ def inputs(
         "theta_prev": float(traj.params[t - 1, i]),
     }
     initial = {f.name: f.initial for f in state}
+    given = {f.name for f in state if f.given}
     for name, series in traj.state.items():
+        if name in given:
+            v[f"{name}:t"] = _pick(series, t - 1, i)
         if t > 1:
             v[f"{name}_prev"] = _pick(series, t - 2, i)
         else:

@@ -8,7 +8,21 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NamedTuple
 
-from . import adabelief, adadelta, adagrad, adam, adamax, lion, nadam, radam, rmsprop, sgd
+from . import (
+    adabelief,
+    adadelta,
+    adafactor,
+    adagrad,
+    adam,
+    adamax,
+    asgd,
+    lion,
+    nadam,
+    radam,
+    rmsprop,
+    rprop,
+    sgd,
+)
 from .base import Hyperparam, Optimizer
 from .description import Line, StateField
 
@@ -55,6 +69,9 @@ _REGISTRY: dict[str, Entry] = {
     "radam": _entry(radam, radam.radam, "RAdam"),
     "lion": _entry(lion, lion.lion, "Lion"),
     "adabelief": _entry(adabelief, adabelief.adabelief, "AdaBelief"),
+    "rprop": _entry(rprop, rprop.rprop, "Rprop"),
+    "asgd": _entry(asgd, asgd.asgd, "ASGD"),
+    "adafactor": _entry(adafactor, adafactor.adafactor, "Adafactor"),
 }
 
 

@@ -112,9 +112,11 @@ def run(
         )
     rng = np.random.default_rng(seed)
     base_lr = optimizer.hyperparams["lr"]
-    factors = (schedule or Schedule()).factors(steps)
-    lr_per_step = factors.reshape((steps,) + (1,) * np.ndim(base_lr)) * base_lr
+    lr_per_step = (schedule or Schedule()).lrs(steps, base_lr)  # (steps, *np.shape(base_lr))
     lrs = lr_per_step.tolist() if np.ndim(base_lr) == 0 else lr_per_step  # floats are faster
+    if schedule is not None and schedule.reacts_to_loss:  # ReduceLROnPlateau: lr from the loss
+        lr_per_step = np.empty((steps, *x.shape[:-1], 1)) if record == "trajectory" else None
+        lrs = _Plateau(schedule, base_lr, objective, x.shape[:-1], lr_per_step)
     low, high = _escape_box(objective, bounds_margin, x.shape[-1])
     path = _path(optimizer, objective, x, steps, lrs, noise, rng)
     with np.errstate(all="ignore"):  # diverging runs overflow: expected, and handled below
@@ -146,10 +148,28 @@ def _path(
             g = objective.minibatch_grad(x, rng) if stochastic else objective.grad(x)
         if noise:
             g = g + noise * rng.standard_normal(x.shape)
-        result = optimizer.step(g, state, x, lrs[t])
+        result = optimizer.step(g, state, x, lrs(t, x) if callable(lrs) else lrs[t])
         state = result.state
         x = x + result.updates
         yield g, result, x
+
+
+class _Plateau:
+    """The learning rate of each step under ReduceLROnPlateau, for every run of the batch: the
+    lr in force, after which the scheduler is stepped with each run's loss at ``x`` (the point of
+    this step's gradient, as a training loop calls ``scheduler.step(loss)`` after the optimizer
+    step). Records each step's lr in ``record`` when given."""
+
+    def __init__(self, schedule: Schedule, lr: Any, objective: Objective, batch, record) -> None:
+        self.schedule, self.objective, self.record = schedule, objective, record
+        self.state = schedule.plateau_start(lr, batch)
+
+    def __call__(self, t: int, x: np.ndarray) -> np.ndarray:
+        lr = self.state.lr
+        if self.record is not None:
+            self.record[t] = lr
+        self.state = self.schedule.plateau_step(self.state, self.objective.f(x))
+        return lr
 
 
 def _trajectory(

@@ -39,6 +39,7 @@ __all__ = [
     "gt",
     "latex",
     "maximum",
+    "minimum",
     "number",
     "sign",
     "sqrt",
@@ -117,7 +118,7 @@ class Neg(Expr):
 
 @dataclass(frozen=True, eq=False)
 class Call(Expr):
-    fn: str  # sqrt, abs, max, sign
+    fn: str  # sqrt, abs, max, min, sign
     args: tuple[Expr, ...]
 
 
@@ -157,6 +158,10 @@ def maximum(a: Operand, b: Operand) -> Expr:
     return Call("max", (wrap(a), wrap(b)))
 
 
+def minimum(a: Operand, b: Operand) -> Expr:
+    return Call("min", (wrap(a), wrap(b)))
+
+
 def sign(x: Operand) -> Expr:
     return Call("sign", (wrap(x),))
 
@@ -175,7 +180,13 @@ def cases(cond: Compare, then: Operand, otherwise: Operand) -> Expr:
 
 # --- evaluation -----------------------------------------------------------------------------------
 
-_CALLS = {"sqrt": np.sqrt, "abs": np.abs, "max": np.maximum, "sign": np.sign}
+_CALLS = {
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "max": np.maximum,
+    "min": np.minimum,
+    "sign": np.sign,
+}
 
 
 def evaluate(e: Expr, values: Mapping[str, float]) -> float:
@@ -259,8 +270,8 @@ def _tex(e: Expr, v: Mapping[str, float] | None) -> tuple[str, int]:
             return rf"\sqrt{{{args[0]}}}", _ATOM
         if e.fn == "abs":
             return rf"\left|{args[0]}\right|", _ATOM
-        if e.fn == "max":
-            return rf"\max\left({args[0]},\ {args[1]}\right)", _ATOM
+        if e.fn in ("max", "min"):
+            return rf"\{e.fn}\left({args[0]},\ {args[1]}\right)", _ATOM
         return rf"\operatorname{{sign}}\left({args[0]}\right)", _ATOM
     if isinstance(e, Compare):
         return f"{_tex(e.left, v)[0]} {e.op} {_tex(e.right, v)[0]}", 0

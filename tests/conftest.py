@@ -20,8 +20,8 @@ settings.register_profile("dev", deadline=None)
 _default = "ci" if os.environ.get("CI") else "dev"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or _default)
 
-# tests/data/ holds reference data and the scripts that generated it (they import torch, which is
-# not a dependency); --doctest-modules would otherwise import them as modules.
+# tests/data/ holds reference data and the scripts that generated it (they are scripts, run by
+# hand with torch); --doctest-modules would otherwise import them as modules.
 collect_ignore = ["data"]
 
 

@@ -81,19 +81,42 @@ CASES = [
     ("nadam", "NAdam", {"lr": 0.01, "weight_decay": 0.02}, "rosenbrock"),
     ("radam", "RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}, "booth"),
     ("radam", "RAdam", {"lr": 0.005, "betas": (0.9, 0.99), "weight_decay": 0.01}, "rosenbrock"),
+    ("rprop", "Rprop", {"lr": 0.01}, "rosenbrock"),
+    (
+        "rprop",
+        "Rprop",
+        {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2), "maximize": True},
+        "himmelblau",
+    ),
+    ("asgd", "ASGD", {"lr": 0.01}, "booth"),
+    (
+        "asgd",
+        "ASGD",
+        {"lr": 1e-3, "lambd": 0.01, "alpha": 0.5, "t0": 20.0, "weight_decay": 0.05},
+        "rosenbrock",
+    ),
+    ("adafactor", "Adafactor", {}, "rosenbrock"),
+    (
+        "adafactor",
+        "Adafactor",
+        {"lr": 0.5, "beta2_decay": -0.5, "eps": (1e-5, 0.1), "d": 2.0, "weight_decay": 0.1},
+        "himmelblau",
+    ),
 ]
 
 
 def trajectory(cls, kwargs, surface, steps=150):
+    """One torch parameter vector per start (each start is an independent run: Adafactor, for
+    one, treats a matrix parameter differently from a vector)."""
     starts = torch.tensor(STARTS[surface])
     out = [starts.numpy().copy()]
-    params = torch.nn.Parameter(starts.clone())
-    opt = getattr(torch.optim, cls)([params], **kwargs)
+    params = [torch.nn.Parameter(start.clone()) for start in starts]
+    opt = getattr(torch.optim, cls)(params, **kwargs)
     for _ in range(steps):
-        x, y = params.detach()[:, 0], params.detach()[:, 1]
-        params.grad = torch.stack(GRADS[surface](x, y), dim=-1)
+        for p in params:
+            p.grad = torch.stack(GRADS[surface](*p.detach()), dim=-1)
         opt.step()
-        out.append(params.detach().numpy().copy())
+        out.append(np.stack([p.detach().numpy().copy() for p in params]))
     return np.stack(out)
 
 

@@ -18,7 +18,7 @@ ROSENBROCK = surfaces.get("rosenbrock")
 X0 = (-1.2, 1.0)
 STEPS = 12
 TIMES = (1, 2, 5, 6, 7, 12)  # radam: unrectified until t = 6, rectified after
-LR = {"sgd": 1e-4, "momentum": 1e-4, "nesterov": 1e-4, "radam": 1e-4, "adadelta": 1.0}
+LR = {"sgd": 1e-4, "momentum": 1e-4, "nesterov": 1e-4, "radam": 1e-4, "adadelta": 1.0, "asgd": 1e-4}
 LR["adagrad"] = 0.5
 # a nonzero value for each numeric hyperparameter, so every term of every rule shows up
 NONZERO = {
@@ -101,7 +101,8 @@ def test_each_displayed_line_computes_the_recorded_value(name, h):
     e = optimizers.entry(name)
     lines = e.rule(dict(opt.hyperparams))
     checked = {line.check for line in lines if line.check}
-    assert "theta" in checked and set(traj.state) <= checked  # every recorded field is shown
+    given = {f.name for f in e.state if f.given}  # a run's norms: inputs of the rule, not lines
+    assert "theta" in checked and set(traj.state) <= checked | given  # every field is shown
     for t in TIMES:
         for i in (0, 1):
             start, record = d.inputs(opt.hyperparams, e.state, traj, t, i), d.recorded(traj, t, i)

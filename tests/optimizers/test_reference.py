@@ -30,9 +30,19 @@ CASES = _cases("torch_trajectories") + _cases("torch_extra")
 
 
 def _kwargs(torch_kwargs):
+    """Our keywords for torch's: its pairs are split (``betas``, Rprop's ``etas`` and
+    ``step_sizes``, Adafactor's ``eps``, whose None is our default)."""
     kwargs = dict(torch_kwargs)
-    if "betas" in kwargs:
-        kwargs["beta1"], kwargs["beta2"] = kwargs.pop("betas")
+    pairs = {
+        "betas": ("beta1", "beta2"),
+        "etas": ("etaminus", "etaplus"),
+        "step_sizes": ("step_size_min", "step_size_max"),
+    }
+    if isinstance(kwargs.get("eps"), list | tuple):
+        pairs["eps"] = ("eps1", "eps2")
+    for pair, names in pairs.items():
+        if pair in kwargs:
+            kwargs |= {k: v for k, v in zip(names, kwargs.pop(pair), strict=True) if v is not None}
     return kwargs
 
 

@@ -34,6 +34,15 @@ BAD_HYPERPARAMETERS = [
     ("lion", {"beta2": 1.0}, r"beta2 must be in \[0, 1\)"),
     ("adabelief", {"eps_root": -1.0}, r"eps_root must be in \[0, inf\)"),
     ("adam", {"amsgrad": "yes"}, r"amsgrad must be True or False; got 'yes'"),
+    ("rprop", {"etaminus": 1.0}, r"etaminus must be in \(0, 1\); got 1$"),
+    ("rprop", {"etaminus": 0.0}, r"etaminus must be in \(0, 1\); got 0$"),
+    ("rprop", {"etaplus": 1.0}, r"etaplus must be in \(1, inf\); got 1$"),
+    ("rprop", {"step_size_min": -1e-6}, r"step_size_min must be in \[0, inf\); got -1e-06$"),
+    ("asgd", {"lambd": -1.0}, r"lambd must be in \[0, inf\); got -1$"),
+    ("asgd", {"t0": float("nan")}, r"t0 must be in \[0, inf\); got nan$"),
+    ("adafactor", {"beta2_decay": 0.5}, r"beta2_decay must be in \(-inf, 0\]; got 0\.5$"),
+    ("adafactor", {"d": 0.5}, r"d must be in \[1, inf\); got 0\.5$"),
+    ("adafactor", {"eps1": None}, r"eps1 must be a number in \[0, inf\); got None$"),
     ("sgd", {"nesterov": True}, r"nesterov=True requires momentum > 0 and dampening = 0"),
     ("nesterov", {"momentum": 0.0}, r"nesterov=True requires momentum > 0"),
     ("nesterov", {"dampening": 0.1}, r"requires momentum > 0 and dampening = 0.*dampening=0\.1"),
@@ -255,3 +264,28 @@ def test_schedules_refuse_bad_names_and_values_naming_them():
     )
     with pytest.raises(ValueError, match=message):
         schedules.get("warmup", warmup_steps=[5, 10])
+
+
+BAD_SCHEDULES = [
+    ("onecycle", {"pct_start": 1.5}, r"pct_start must be in \[0, 1\]; got 1\.5$"),
+    ("onecycle_linear", {"div_factor": 0.0}, r"div_factor must be in \(0, inf\); got 0$"),
+    ("cyclic", {"base_factor": -0.1}, r"base_factor must be in \[0, 1\]; got -0\.1$"),
+    ("cyclic", {"step_size_up": 0}, r"step_size_up must be in \[1, inf\); got 0$"),
+    ("cyclic_exp_range", {"gamma": 0.0}, r"gamma must be in \(0, 1\]; got 0$"),
+    ("cosine_warm_restarts", {"T_0": 2.5}, r"T_0 must be a whole number of steps; got 2\.5$"),
+    ("cosine_warm_restarts", {"T_mult": 0}, r"T_mult must be in \[1, inf\); got 0$"),
+    ("polynomial", {"power": -1.0}, r"power must be in \[0, inf\); got -1$"),
+    ("linear", {"start_factor": 0.0}, r"start_factor must be in \(0, 1\]; got 0$"),
+    ("linear", {"end_factor": 1.5}, r"end_factor must be in \[0, 1\]; got 1\.5$"),
+    ("warmup_cosine", {"min_factor": 2.0}, r"min_factor must be in \[0, 1\]; got 2$"),
+    ("plateau", {"factor": 1.0}, r"factor must be in \[0, 1\); got 1$"),
+    ("plateau", {"patience": 1.5}, r"patience must be a whole number of steps; got 1\.5$"),
+    ("plateau_abs", {"cooldown": -1}, r"cooldown must be in \[0, inf\); got -1$"),
+    ("plateau", {"min_lr": float("inf")}, r"min_lr must be in \[0, inf\); got inf$"),
+]
+
+
+@pytest.mark.parametrize(("name", "params", "message"), BAD_SCHEDULES)
+def test_new_schedules_refuse_bad_parameters_naming_them(name, params, message):
+    with pytest.raises(ValueError, match=message):
+        schedules.get(name, **params)

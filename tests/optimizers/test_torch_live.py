@@ -1,0 +1,447 @@
+"""Live checks against torch (float64): random valid settings, our code and torch side by side.
+
+Hypothesis draws, for every registry optimizer that torch has, hyperparameters from each
+Hyperparam's declared span (log-uniform where the control is logarithmic; switches that go
+beyond torch are held at torch's behaviour), a surface (2-D and 1-D), two starts and two learning
+rates (ours run as one batch with an ``lr`` of shape (2, 1); torch runs one optimizer per run),
+and compares:
+
+- teacher-forced, over STEPS steps: torch's parameters of row t, one step of ours, torch's row
+  t + 1 (the state is built from the same gradient sequence, as tests/data/REFERENCE.md
+  describes), within 1e-12 relative to the parameters' size, counted as at least 1e-3 of the
+  largest |θ| of the run so far (see ``relative_error``: 1e-15 of that largest |θ| absolute);
+- free-running, over the first FREE steps: our run loop from the same starts against torch's
+  trajectory, within 1e-12 likewise, except where the path is chaotic (an iterate zig-zagging
+  across a valley or a hump amplifies last-bit differences, up to ~2.5× a step): there ours must
+  stay as close to torch's run as torch's own run does with θ moved by 1e-12 (relative) after
+  every step. Ours differs from torch by ~1e-16 per step, so this bound is 10⁴ times looser than
+  what a correct implementation needs, and a wrong rule still misses it by orders of magnitude.
+  (A run that settles on a fixed point that later turns unstable, as RMSprop's does when v
+  decays, amplifies whatever last-bit difference it carries: a perturbation of the start alone
+  would be rounded away while it settles, and miss that.)
+
+Centered RMSprop is not drawn (its variance v − ḡ² is ill-conditioned where the gradient barely
+changes: see ``settings_for``); the recorded reference cases check it.
+
+Comparison stops where torch's run leaves finite arithmetic (|θ| or |g| beyond 1e100): a
+diverging setting is compared up to there. Each scheduler is compared with torch's
+``lr_scheduler`` class value for value, and ReduceLROnPlateau with a synthetic loss sequence per
+run and through the run loop.
+
+``lion`` and ``adabelief`` are not here: torch has neither (test_textbook.py checks them against
+optax's rule).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import optimizers
+import surfaces
+from optimizers import schedules
+
+torch.set_default_dtype(torch.float64)
+
+STEPS = 300  # teacher-forced steps
+FREE = 50  # free-running steps
+REL = 1e-12
+ZERO = 1e-15  # of the base lr: the absolute tolerance of a scheduled lr that reaches 0
+SEEN = 1e-3  # a parameter's size is at least this share of the largest |θ| of its run so far
+NUDGE = 1e-12  # relative move of θ after each step that measures how chaotic a free run is
+HUGE = 1e100
+SURFACES = ["rosenbrock", "himmelblau", "beale", "booth", "parabola", "double_well"]
+BEYOND_TORCH = {"lion", "adabelief"}
+# our switches torch lacks, held at torch's behaviour
+TORCH_BEHAVIOUR = {"eps_inside_sqrt": False, "bias_correction": True}
+TORCH_CLASS = {
+    "sgd": "SGD",
+    "momentum": "SGD",
+    "nesterov": "SGD",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adadelta": "Adadelta",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "adamax": "Adamax",
+    "nadam": "NAdam",
+    "radam": "RAdam",
+    "rprop": "Rprop",
+    "asgd": "ASGD",
+    "adafactor": "Adafactor",
+}
+PAIRS = {
+    "betas": ("beta1", "beta2"),
+    "etas": ("etaminus", "etaplus"),
+    "step_sizes": ("step_size_min", "step_size_max"),
+}
+
+
+def test_every_torch_optimizer_is_checked_live():
+    assert set(TORCH_CLASS) == set(optimizers.names()) - BEYOND_TORCH
+    assert all(hasattr(torch.optim, cls) for cls in TORCH_CLASS.values())
+
+
+def number(spec, draw):
+    """A value of ``spec`` from its declared span, log-uniform for a logarithmic control."""
+    lo, hi = spec.span()
+    if spec.log:
+        value = math.exp(draw(st.floats(math.log(lo), math.log(hi))))
+    else:
+        value = draw(st.floats(lo, hi))
+    value = min(max(value, lo), hi)
+    assume(spec.contains(value))
+    return value
+
+
+@st.composite
+def settings_for(draw, name):
+    """Our keywords for ``name`` (two learning rates as an array of shape (2, 1)), and the
+    keyword sets of the two torch optimizers."""
+    h = {}
+    for spec in optimizers.hyperparams(name):
+        if spec.kind is bool:
+            h[spec.name] = TORCH_BEHAVIOUR.get(spec.name, draw(st.booleans()))
+        elif spec.name == "lr":
+            h["lr"] = np.array([[number(spec, draw)], [number(spec, draw)]])
+        else:
+            h[spec.name] = number(spec, draw)
+    if name == "rmsprop":
+        h["nesterov"] = False  # RMSProp with Nesterov momentum is beyond torch
+        # centered with α → 0 estimates the variance of one sample, v − m² = g² − g²: torch's
+        # fused multiply-add rounds it to ±ulp(g²) (NaN when negative; it depends on the CPU's
+        # FMA), ours to 0; neither is meaningful, and √ of it makes a relative error of any size
+        # and more generally: where the gradient barely changes, v − ḡ² is a difference of two
+        # nearly equal numbers, and an ulp of v (torch fuses its multiply-adds, numpy does not)
+        # becomes a relative error of ulp(v)/(v − ḡ²) in the step, of any size: torch itself
+        # gives different answers on CPUs with and without FMA. Centered RMSprop is checked by
+        # the recorded cases (tests/data/torch_extra.json), whose conditioning is mild.
+        assume(not h["centered"])
+    try:
+        optimizers.get(name, **h)
+    except ValueError:  # a combination torch refuses too (Nesterov without momentum...)
+        assume(False)
+    return h, [torch_kwargs(name, h, float(lr)) for lr in h["lr"][:, 0]], draw(st.booleans())
+
+
+def torch_kwargs(name, h, lr):
+    kwargs = {k: v for k, v in h.items() if k not in TORCH_BEHAVIOUR} | {"lr": lr}
+    if name == "rmsprop":
+        del kwargs["nesterov"]
+    if name == "adamw":  # torch's AdamW is always decoupled; ours can switch it off
+        kwargs.pop("decoupled_weight_decay")
+    for pair, (a, b) in PAIRS.items():
+        if a in kwargs:
+            kwargs[pair] = (kwargs.pop(a), kwargs.pop(b))
+    if name == "adafactor":
+        kwargs["eps"] = (kwargs.pop("eps1"), kwargs.pop("eps2"))
+    return kwargs
+
+
+def torch_class(name, h):
+    if name == "adamw" and not h["decoupled_weight_decay"]:
+        return torch.optim.Adam  # coupled decay: torch's Adam
+    return getattr(torch.optim, TORCH_CLASS[name])
+
+
+def starts(surface, draw):
+    (lo, hi) = np.asarray(surface.bounds, dtype=float).T
+    point = st.tuples(*(st.floats(a, b) for a, b in zip(lo, hi, strict=True)))
+    return np.array([draw(point), draw(point)])
+
+
+def torch_trajectory(name, h, kwargs, foreach, surface, x0, steps, nudge=0.0):
+    """torch's run from each start, one optimizer per run, analytic gradients fed each step:
+    shape (steps + 1, 2, d), rows after a run leaves finite arithmetic are NaN. With ``nudge``,
+    θ is multiplied by 1 ± nudge after every step (the sign alternating by step and
+    coordinate)."""
+    out = np.full((steps + 1, *x0.shape), np.nan)
+    out[0] = x0
+    for run, (start, kw) in enumerate(zip(x0, kwargs, strict=True)):
+        p = torch.nn.Parameter(torch.tensor(start))
+        opt = torch_class(name, h)([p], **kw, foreach=foreach)
+        for t in range(steps):
+            with np.errstate(all="ignore"):  # a diverging run overflows: it stops below
+                g = surface.grad(p.detach().numpy())
+            if not (np.all(np.abs(g) < HUGE) and np.all(np.abs(out[t, run]) < HUGE)):
+                break
+            p.grad = torch.tensor(g)
+            opt.step()
+            if nudge:
+                with torch.no_grad():
+                    p.mul_(torch.tensor(1 + nudge * (-1.0) ** (t + np.arange(len(start)))))
+            out[t + 1, run] = p.detach().numpy()
+    return out
+
+
+def largest(rows):
+    """The largest |θ| of each run over ``rows`` (steps, runs, d), shape (runs, 1)."""
+    return np.nanmax(np.abs(rows), axis=(0, 2))[:, None]
+
+
+def relative_error(ours, ref, before, seen):
+    """|ours − ref| relative to the parameters' size: the larger of |θ_t| and |θ_{t+1}|, but
+    at least SEEN of the largest |θ| the run has had (``seen``). A state that remembers an
+    earlier, larger θ or g keeps its last-bit rounding from then (torch's CPU kernels fuse
+    multiply-adds in lerp, addcmul and addcdiv; numpy rounds twice), and a θ that shrinks
+    faster than that memory fades (θ·(1 − ηλ) = 0 with ηλ = 1, say) would show that old
+    rounding as a relative error of any size."""
+    scale = np.maximum(np.maximum(np.abs(ref), np.abs(before)), SEEN * seen)
+    return np.abs(ours - ref) / np.maximum(scale, 1e-300)
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_CLASS))
+@settings(max_examples=8)
+@given(data=st.data())
+def test_each_step_and_the_first_fifty_match_torch(name, data):
+    h, kwargs, foreach = data.draw(settings_for(name))
+    surface = surfaces.get(data.draw(st.sampled_from(SURFACES)))
+    x0 = starts(surface, data.draw)
+    ref = torch_trajectory(name, h, kwargs, foreach, surface, x0, STEPS)
+
+    opt = optimizers.get(name, **h)
+    state = opt.init(ref[0])
+    worst = 0.0
+    for t in range(STEPS):
+        live = np.isfinite(ref[t + 1]).all(axis=-1)
+        if not live.all():
+            break  # a run left finite arithmetic: compare up to here
+        with np.errstate(all="ignore"):  # as torch's run: compared below while finite
+            updates, state = opt.update(surface.grad(ref[t]), state, ref[t])
+        error = relative_error(ref[t] + updates, ref[t + 1], ref[t], largest(ref[: t + 2]))
+        worst = max(worst, float(error.max()))
+    assert worst < REL, f"teacher-forced: largest relative step error {worst:.3g}"
+
+    traj = optimizers.run(opt, surface, x0, FREE, bounds_margin=None)
+    # torch's own spread: its run with θ moved by NUDGE (relative) after every step, as rounding
+    # does by ~1e-16: where the path is chaotic it drifts from torch's run, and ours may too
+    spreads = [torch_trajectory(name, h, kwargs, foreach, surface, x0, FREE, nudge=NUDGE)]
+    rows = np.isfinite(ref[: FREE + 1]).all(axis=(1, 2))
+    for spread in spreads:
+        rows &= np.isfinite(spread).all(axis=(1, 2))
+    n = int(np.argmin(rows)) if not rows.all() else FREE + 1
+    before = ref[np.maximum(np.arange(n) - 1, 0)]
+    seen = np.maximum.accumulate(np.abs(ref[:n]).max(axis=-1), axis=0)[..., None]
+    error = relative_error(traj.params[:n], ref[:n], before, seen)
+    # where the path is chaotic, torch's own nudged runs drift further than REL
+    bound = REL
+    for spread in spreads:
+        bound = np.maximum(bound, relative_error(spread[:n], ref[:n], before, seen))
+    worst = (error / bound).max(initial=0.0)
+    assert worst < 1, f"free-running: relative error {float(error.max()):.3g} beyond the bound"
+
+
+# --- schedulers -----------------------------------------------------------------------------------
+
+
+def schedule_params(name, draw):
+    values = {}
+    for spec in schedules.hyperparams(name):
+        if spec.name in schedules.WHOLE:
+            lo, hi = spec.span()
+            values[spec.name] = draw(st.integers(int(lo), int(min(hi, 400))))
+        else:
+            values[spec.name] = number(spec, draw)
+    return values
+
+
+def torch_scheduler(name, p, opt, lr, n):
+    """torch's scheduler for our schedule ``name`` with parameters ``p``, on ``opt`` (lr ``lr``)
+    for a run of ``n`` steps; None for a constant learning rate."""
+    S = torch.optim.lr_scheduler
+    if name == "constant":
+        return None
+    if name == "step":
+        return S.StepLR(opt, step_size=p["step_size"], gamma=p["gamma"])
+    if name == "exponential":
+        return S.ExponentialLR(opt, gamma=p["gamma"])
+    if name == "cosine":
+        return S.CosineAnnealingLR(opt, T_max=max(n, 1), eta_min=p["min_factor"] * lr)
+    if name == "warmup":  # min(1, (k + 1)/w)
+        w = p["warmup_steps"]
+        return S.LinearLR(opt, start_factor=1 / w, end_factor=1.0, total_iters=w - 1)
+    if name == "inverse_time":
+        return S.LambdaLR(opt, lambda k: 1.0 / (1.0 + p["decay"] * k))
+    if name.startswith("onecycle"):
+        return S.OneCycleLR(
+            opt,
+            max_lr=lr,
+            total_steps=n,
+            pct_start=float(p["pct_start"]),
+            anneal_strategy="linear" if "linear" in name else "cos",
+            cycle_momentum=False,
+            div_factor=p["div_factor"],
+            final_div_factor=p["final_div_factor"],
+            three_phase=name.endswith("three_phase"),
+        )
+    if name.startswith("cyclic"):
+        mode = {"cyclic": "triangular"}.get(name, name.removeprefix("cyclic_"))
+        return S.CyclicLR(
+            opt,
+            base_lr=p["base_factor"] * lr,
+            max_lr=lr,
+            step_size_up=p["step_size_up"],
+            step_size_down=p["step_size_down"],
+            mode=mode,
+            gamma=p.get("gamma", 1.0),
+            cycle_momentum=False,
+        )
+    if name == "cosine_warm_restarts":
+        return S.CosineAnnealingWarmRestarts(
+            opt, T_0=p["T_0"], T_mult=p["T_mult"], eta_min=p["min_factor"] * lr
+        )
+    if name == "polynomial":
+        return S.PolynomialLR(opt, total_iters=p["total_iters"], power=p["power"])
+    if name == "linear":
+        return S.LinearLR(
+            opt,
+            start_factor=p["start_factor"],
+            end_factor=p["end_factor"],
+            total_iters=p["total_iters"],
+        )
+    if name == "warmup_cosine":
+        m = p["warmup_steps"]
+        warm = S.LinearLR(opt, start_factor=p["start_factor"], end_factor=1.0, total_iters=m)
+        cos = S.CosineAnnealingLR(opt, T_max=max(n - m, 1), eta_min=p["min_factor"] * lr)
+        return S.SequentialLR(opt, [warm, cos], milestones=[m])
+    raise AssertionError(f"no torch scheduler for {name}")
+
+
+def torch_lrs(name, p, lr, n):
+    """The learning rate torch uses at each of ``n`` steps."""
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=lr)
+    sched = torch_scheduler(name, p, opt, lr, n)
+    out = []
+    for _ in range(n):
+        out.append(float(opt.param_groups[0]["lr"]))
+        opt.step()
+        if sched is not None:
+            sched.step()
+    return np.array(out)
+
+
+PLATEAUS = {"plateau", "plateau_abs"}
+
+
+def test_every_schedule_is_checked_live():
+    assert set(schedules.names()) - PLATEAUS <= set(_checked_by_name())
+
+
+def _checked_by_name():
+    names = []
+    for name in schedules.names():
+        if name in PLATEAUS:
+            continue
+        p = schedules.defaults(name)
+        torch_scheduler(name, p, torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))]), 0.1, 10)
+        names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("name", [n for n in schedules.names() if n not in PLATEAUS])
+@settings(max_examples=25)
+@given(data=st.data())
+def test_each_schedule_matches_torch_value_for_value(name, data):
+    p = schedule_params(name, data.draw)
+    lr = math.exp(data.draw(st.floats(math.log(1e-5), math.log(10.0))))
+    n = data.draw(st.integers(1, 400))
+    try:
+        want = torch_lrs(name, p, lr, n)
+    except ZeroDivisionError:  # a OneCycleLR phase of no length: documented in schedules.py
+        assume(False)
+    schedule = schedules.get(name, **p)
+    got = schedule.lrs(n, lr)
+    # factors (for display) are the lrs for lr = 1: equal up to rounding at the lr's scale
+    np.testing.assert_allclose(schedule.factors(n) * lr, got, rtol=1e-12, atol=ZERO * lr)
+    swept = schedule.lrs(n, np.array([[lr], [2 * lr]]))  # one lr per run of a sweep
+    np.testing.assert_allclose(swept[:, 0, 0], got, rtol=1e-15)
+    np.testing.assert_allclose(swept[:, 1, 0], schedule.lrs(n, 2 * lr), rtol=1e-15)
+    # relative, except where a value is (near) zero: torch computes LinearLR, PolynomialLR and
+    # CosineAnnealingLR recursively, each lr a multiple of the last, so a value that reaches 0
+    # comes out as ±1e-17·lr there; ours is the closed form
+    error = np.abs(got - want) / (REL * np.abs(want) + ZERO * lr)
+    assert error.max() < 1, (int(error.argmax()), got[error.argmax()], want[error.argmax()])
+
+
+def plateau_params(name, draw):
+    p = schedule_params(name, draw)
+    p["min_lr"] = draw(st.sampled_from([0.0, p["min_lr"] * 1e-3]))  # a floor that may bind
+    p["eps"] = draw(st.sampled_from([1e-8, 0.0, p["eps"]]))
+    return p
+
+
+def losses(draw, n):
+    """A loss sequence that falls, stalls and jumps: plateaus are what the scheduler is for."""
+    steps = draw(
+        st.lists(
+            st.sampled_from([0.0, 0.0, 0.0, -1e-6, -1e-3, -0.1, 0.05, 1.0]), min_size=n, max_size=n
+        )
+    )
+    return 1.0 + np.cumsum(steps) ** 2 if draw(st.booleans()) else 10.0 + np.cumsum(steps)
+
+
+def torch_plateau(name, p, lr, metrics):
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=lr)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt,
+        mode="min",
+        factor=p["factor"],
+        patience=p["patience"],
+        threshold=p["threshold"],
+        threshold_mode="abs" if name == "plateau_abs" else "rel",
+        cooldown=p["cooldown"],
+        min_lr=p["min_lr"],
+        eps=p["eps"],
+    )
+    out = []
+    for metric in metrics:
+        out.append(float(opt.param_groups[0]["lr"]))
+        opt.step()
+        sched.step(metric)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name", sorted(PLATEAUS))
+@settings(max_examples=40)
+@given(data=st.data())
+def test_plateau_matches_torch_for_each_run_of_a_batch(name, data):
+    p = plateau_params(name, data.draw)
+    n = data.draw(st.integers(1, 200))
+    runs = 3
+    lrs = np.array([math.exp(data.draw(st.floats(math.log(1e-4), 0.0))) for _ in range(runs)])
+    loss = np.stack([losses(data.draw, n) for _ in range(runs)], axis=1)  # (n, runs)
+    schedule = schedules.get(name, **p)
+    state = schedule.plateau_start(lrs[:, None], (runs,))
+    got = np.empty((n, runs))
+    for k in range(n):
+        got[k] = state.lr[:, 0]
+        state = schedule.plateau_step(state, loss[k])
+    for run in range(runs):
+        np.testing.assert_array_equal(got[:, run], torch_plateau(name, p, lrs[run], loss[:, run]))
+
+
+@settings(max_examples=10)
+@given(data=st.data())
+def test_plateau_in_the_run_loop_reacts_to_each_runs_own_loss(data):
+    """The run loop steps the scheduler with each run's loss at the point of the step's gradient
+    (row t − 1 of the trajectory), as ``loss = f(x); step(); scheduler.step(loss)`` does."""
+    p = plateau_params("plateau", data.draw) | {"patience": data.draw(st.integers(0, 5))}
+    surface = surfaces.get(data.draw(st.sampled_from(SURFACES)))
+    x0 = starts(surface, data.draw)
+    lr = np.array([[1e-3], [1e-2]])
+    traj = optimizers.run(
+        optimizers.get("adam", lr=lr), surface, x0, 120, schedule=schedules.get("plateau", **p)
+    )
+    assert traj.lr.shape == (120, 2, 1)
+    for run in range(2):
+        if traj.diverged[run]:
+            continue
+        want = torch_plateau("plateau", p, float(lr[run, 0]), traj.loss[:-1, run])
+        np.testing.assert_array_equal(traj.lr[:, run, 0], want)
