@@ -11,12 +11,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import playback
-from .charts import run_colour
+from . import playback, raster
+from .charts import beside_or_under, run_colour, run_dash
+from .race_charts import HEIGHT_2D, window_scales
 from .run_style import RunStyle
 
-HEIGHT = 460  # the plane: a square map at 1280 × 720 with its play control under it
-PANEL = 230  # one run's decision-boundary panel
+HEIGHT = HEIGHT_2D  # the plane and the decision boundary: as the map, on a 1280 × 720 projector
+# with the play controls under it
+FOCUS = "focus"  # hovering a run in the legend (or its line) brings it forward
+BOUNDARY = "boundary_of"  # whose decision boundary is drawn (a select under the chart)
+CLASS_COLOURS = ["#2166ac", "#b2182b"]  # the ends of the boundary's red-blue scale
 CURVE_HEIGHT = 230
 SPLIT_DASH = alt.StrokeDash(
     "split:N",
@@ -73,60 +77,92 @@ def curves_chart(
 
 def plane_chart(
     grid: pd.DataFrame,
+    picture: pd.DataFrame,
     paths: pd.DataFrame,
     runs: RunStyle,
     last: int,
     titles: tuple[str, str],
+    window: tuple[tuple[float, float], tuple[float, float]],
 ) -> alt.LayerChart:
-    """The loss (log₁₀, colour) on the paths' principal plane, every run's projected path
-    growing to the step on screen, a diamond at each head and a ring at the shared start.
-    One unit of each direction is as long as the other (the grid is square)."""
+    """The loss (colour, log scale) on the paths' principal plane, every run's projected path
+    growing to the step on screen in its colour and dash, a diamond at each head and a ring
+    at the shared start; hovering a run in the legend brings it forward. As wide as the page,
+    :data:`HEIGHT` high, one unit of each direction as long as the other (``window`` is the
+    grid's, centred and fitted). The loss is drawn as one image (``picture``, as the map's);
+    invisible ``grid`` cells carry its legend (their extent is the image's) and tooltips."""
     a_title, b_title = titles
+    xs, ys = window_scales(window)
+    x = alt.X("a:Q", title=a_title, scale=xs)
+    y = alt.Y("b:Q", title=b_title, scale=ys)
+    image = (
+        alt.Chart(picture)
+        .mark_image(aspect=False, clip=True)
+        .encode(x=x, x2="a2:Q", y=y, y2="b2:Q", url="url:N")
+    )
     heat = (
         alt.Chart(grid)
-        .mark_rect()
+        .mark_rect(opacity=0, clip=True)
         .encode(
-            x=alt.X("a:Q", title=a_title, scale=alt.Scale(zero=False, nice=False)),
+            x=x,
             x2="a2:Q",
-            y=alt.Y("b:Q", title=b_title, scale=alt.Scale(zero=False, nice=False)),
+            y=y,
             y2="b2:Q",
             color=alt.Color(
-                "level:Q",
-                title="log₁₀ loss",
-                scale=alt.Scale(scheme="tealblues", reverse=True),
-                legend=alt.Legend(orient="left", gradientLength=180),
+                "loss:Q",
+                title="training loss",
+                scale=alt.Scale(type="log", range=raster.STOPS),
+                legend={"orient": beside_or_under(), "gradientLength": 200, "format": ".2~g"},
             ),
             tooltip=[alt.Tooltip("loss:Q", format=".4g", title="training loss")],
         )
     )
+    focus = alt.selection_point(
+        name=FOCUS, fields=["run"], bind={"legend": "mouseover"}, on="mouseover", clear="mouseout"
+    )
+    lit = alt.condition(focus, alt.value(0.95), alt.value(0.15))
     tips = [
         "run:N",
         "step:Q",
         alt.Tooltip("off:Q", format=".3g", title="distance from the plane"),
     ]
-    trail = playback.up_to_shown(alt.Chart(paths)).encode(
-        x="a:Q", y="b:Q", order="step:Q", detail="run:N"
-    )
+    trail = playback.up_to_shown(alt.Chart(paths)).encode(x=x, y=y, order="step:Q", detail="run:N")
     halo = trail.mark_line(color="white", strokeWidth=5.5, opacity=0.7, clip=True)
-    line = trail.mark_line(strokeWidth=2.8, clip=True).encode(
-        color=run_colour(runs, legend_at="auto")
+    line = (
+        trail.mark_line(strokeWidth=3, clip=True)
+        .encode(
+            color=run_colour(runs, legend_at="auto"),
+            strokeDash=run_dash(runs, legend=False),
+            opacity=lit,
+            tooltip=tips,
+        )
+        .add_params(focus)
+        .properties(name="paths")  # a fixed name: Altair's default hashes the labels
     )
     head = (
         playback.latest(alt.Chart(paths))
         .mark_point(
-            shape="diamond", size=260, filled=True, stroke="white", strokeWidth=1.5, clip=True
+            shape="diamond", size=280, filled=True, stroke="white", strokeWidth=1.5, clip=True
         )
-        .encode(x="a:Q", y="b:Q", color=run_colour(runs, legend=False), tooltip=tips)
+        .encode(x=x, y=y, color=run_colour(runs, legend=False), tooltip=tips)
     )
     start = (
         alt.Chart(paths)
         .transform_filter("datum.step == 0")
-        .mark_point(shape="circle", size=320, strokeWidth=3, color="black", filled=False)
-        .encode(x="a:Q", y="b:Q")
+        .mark_point(shape="circle", size=320, strokeWidth=3, color="black", clip=True)
+        .encode(x=x, y=y)
     )
-    layers = [heat, halo, line, head, start, playback.counter(last)]
+    layers = [image, heat, halo, line, head, start, playback.counter(last)]
     top = playback.params(last)
-    return alt.layer(*layers, params=[p.param for p in top], height=HEIGHT, width=HEIGHT)
+    return alt.layer(*layers, params=[p.param for p in top], height=HEIGHT, width="container")
+
+
+def boundary_choice(runs: RunStyle) -> alt.Parameter:
+    """The select under the decision boundary: whose boundary to draw."""
+    return alt.param(
+        name=BOUNDARY,
+        value=runs.labels[0] if runs.labels else "",
+        bind=alt.binding_select(options=list(runs.labels), name="boundary of "),
+    )
 
 
 def boundary_chart(
@@ -136,48 +172,88 @@ def boundary_chart(
     last: int,
     window: tuple[tuple[float, float], tuple[float, float]],
     classes: tuple[str, str],
-) -> alt.ConcatChart:
-    """One panel per run: P(class 1) over the standardised feature plane at the sampled step
-    at or before the step on screen, the training points on top, one play control for all."""
-    (x0, x1), (y0, y1) = window
-    xs = alt.Scale(domain=[x0, x1], nice=False, zero=False)
-    ys = alt.Scale(domain=[y0, y1], nice=False, zero=False)
+) -> alt.LayerChart:
+    """P(``classes[1]``) over the standardised feature plane for the run picked in the select
+    under the chart (``boundary_of``), at the sampled step at or before the step on screen,
+    with the training points on top; played back like the map. ``cells``: one picture per
+    run and sampled step (:func:`lab.model_frames.boundary`). One unit of feature 1 is as
+    long as one of feature 2 (``window`` centred and fitted)."""
+    xs, ys = window_scales(window)
+    x = alt.X("x:Q", scale=xs, title="feature 1 (standardised)")
+    y = alt.Y("y:Q", scale=ys, title="feature 2 (standardised)")
     shown = playback.SHOWN
-    colours = alt.Scale(domain=list(classes), range=["#2166ac", "#b2182b"])
-    dots = (
-        alt.Chart(points)
-        .mark_circle(size=22, stroke="white", strokeWidth=0.6, opacity=0.9)
+    chance = f"P({classes[1]})"
+    image = (
+        alt.Chart(cells)
+        .transform_filter(
+            f"datum.run == {BOUNDARY} && datum.step <= {shown} && {shown} < datum.until"
+        )
+        .mark_image(aspect=False, opacity=0.9, clip=True)
+        .encode(x=x, x2="x2:Q", y=y, y2="y2:Q", url="url:N")
+    )
+    legend = (
+        alt.Chart(alt.Data(values=[{"p": 0.0}, {"p": 1.0}]))
+        .mark_point(opacity=0)
         .encode(
-            x=alt.X("x:Q", scale=xs, title="feature 1 (standardised)"),
-            y=alt.Y("y:Q", scale=ys, title="feature 2"),
             color=alt.Color(
-                "label:N", scale=colours, title="Class", legend=alt.Legend(orient="bottom")
+                "p:Q",
+                title=chance,
+                scale=alt.Scale(domain=[0, 1], range=raster.RED_BLUE),
+                legend={
+                    "orient": beside_or_under(),
+                    "gradientLength": 200,
+                    "format": ".0%",
+                    "titleLimit": 240,
+                    "values": [0, 0.25, 0.5, 0.75, 1],
+                },
             ),
         )
     )
-    panels = []
-    for k, label in enumerate(runs.labels):
-        heat = (
-            alt.Chart(cells)
-            .transform_filter(f"datum.k == {k} && datum.step <= {shown} && {shown} < datum.until")
-            .mark_rect(opacity=0.85)
-            .encode(
-                x=alt.X("x:Q", scale=xs, title="feature 1 (standardised)"),
-                x2="x2:Q",
-                y=alt.Y("y:Q", scale=ys, title="feature 2"),
-                y2="y2:Q",
-                color=alt.Color(
-                    "p:Q",
-                    title=f"P({classes[1]})",
-                    scale=alt.Scale(scheme="redblue", reverse=True, domain=[0, 1]),
-                    legend=alt.Legend(orient="bottom", gradientLength=160) if k == 0 else None,
-                ),
-                tooltip=[alt.Tooltip("p:Q", format=".2f", title=f"P({classes[1]})"), "step:Q"],
-            )
+    dots = (
+        alt.Chart(points)
+        .mark_point(size=60, filled=True, stroke="white", strokeWidth=1, opacity=1, clip=True)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "label:N",
+                scale=alt.Scale(domain=list(classes), range=CLASS_COLOURS),
+                title="Training point",
+                legend={"orient": beside_or_under(), "symbolSize": 120},
+            ),
+            shape=alt.Shape(
+                "label:N",
+                scale=alt.Scale(domain=list(classes), range=["circle", "triangle-up"]),
+                legend=None,
+            ),
+            tooltip=[alt.Tooltip("label:N", title="class")],
         )
-        layers = [heat, dots] + ([playback.counter(last)] if k == 0 else [])
-        panels.append(alt.layer(*layers, title=label, width=PANEL, height=PANEL))
-    return alt.concat(*panels, columns=4, params=[p.param for p in playback.params(last)])
+    )
+    whose = (
+        alt.Chart(alt.Data(values=[{}]))
+        .mark_text(
+            align="right",
+            baseline="middle",
+            fontSize=16,
+            fontWeight="bold",
+            color="#1a1d23",
+            text=alt.expr(BOUNDARY),
+        )
+        .encode(x=alt.value(alt.expr("width - 12")), y=alt.value(17))
+    )
+    plate = (
+        alt.Chart(alt.Data(values=[{}]))
+        .mark_rect(color="white", opacity=0.85, cornerRadius=4)
+        .encode(
+            x=alt.value(alt.expr(f"width - 20 - 9 * length({BOUNDARY})")),
+            x2=alt.value(alt.expr("width - 4")),
+            y=alt.value(4),
+            y2=alt.value(30),
+        )
+    )
+    layers = [image, legend, dots, playback.counter(last), plate, whose]
+    top = [*playback.params(last), boundary_choice(runs)]
+    return alt.layer(*layers, params=[p.param for p in top], height=HEIGHT, width="container")
 
 
 def fit_chart(

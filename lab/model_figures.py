@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import drawable, model_charts, model_frames, templates
+from . import drawable, model_charts, model_frames, overlap, templates
 from .experiment import Experiment, model_title
 from .figures import run_style
 
@@ -39,7 +39,9 @@ def curve_charts(exp: Experiment, data: Any) -> list[dict]:
 def plane_charts(exp: Experiment, data: Any) -> list[dict]:
     """The race on the loss landscape in the paths' principal plane."""
     _needs_steps(exp, data)
-    plane, runs = data["model_plane"], run_style(exp)
+    plane = data["model_plane"]
+    drawn = run_style_of(exp, list(plane["paths"]["run"].unique()))
+    runs = overlap.uncovered(drawn, plane["hidden"])
     e1, e2 = plane["explained"]
     titles = (
         f"direction 1 ({e1:.0%} of the paths' variance)",
@@ -49,10 +51,12 @@ def plane_charts(exp: Experiment, data: Any) -> list[dict]:
         templates.spec(
             model_charts.plane_chart,
             plane["grid"],
+            plane["picture"],
             plane["paths"],
             runs,
             plane["last"],
             titles,
+            plane["window"],
             labels=runs.labels,
         )
     ]
@@ -94,7 +98,7 @@ def boundary_charts(exp: Experiment, data: Any) -> list[dict]:
             )
         ]
     window = model_frames.feature_window(obj.data)
-    classes = tuple(obj.data.class_names[:2])
+    classes = model_frames.class_names(obj.data)[:2]
     return [
         templates.spec(
             model_charts.boundary_chart,
@@ -131,10 +135,11 @@ def boundary_caption(exp: Experiment) -> str:
         )
     if obj.data.n_features == 2:
         return (
-            f"**The decision boundary**: each run's probability of **{obj.data.class_names[1]}** "
+            "**The decision boundary**: the probability a run gives "
+            f"**{model_frames.class_names(obj.data)[1]}** "
             "over the standardised feature plane (white where the model is undecided, 50 %), at "
             f"the step on screen (drawn at {model_frames.FRAMES} sampled steps, denser early), "
-            "with the training points on top."
+            "with the training points on top. Pick the run under the chart."
         )
     return (
         f"{obj.data.name} has {obj.data.n_features} features: there is no plane of features "

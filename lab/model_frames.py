@@ -16,7 +16,7 @@ import pandas as pd
 
 import models
 
-from . import frames
+from . import frames, overlap, raster
 from .simulate import RunResult
 
 FRAMES = 24  # sampled steps of the decision boundary's playback
@@ -118,9 +118,10 @@ def feature_window(data: models.Dataset) -> tuple[tuple[float, float], ...]:
 def boundary(results: list[RunResult], objective: models.ModelObjective) -> pd.DataFrame:
     """What each run predicts over the feature plane at ``frame_steps``: one ``predict`` call.
 
-    2-D classification: a ``BOUNDARY_GRID``² heatmap of P(class 1), columns ``k`` (the run's
-    index among the runs that ran), ``x``, ``x2``, ``y``, ``y2`` (cell edges), ``p``, ``step``
-    and ``until`` (the next frame's step: a frame shows while step ≤ shown < until).
+    2-D classification: a ``BOUNDARY_GRID``² picture of P(class 1) per run and step (a PNG
+    data URL, :data:`lab.raster.RED_BLUE`), columns ``run``, ``step``, ``until`` (the next
+    frame's step: a frame shows while step ≤ shown < until), ``url`` and the picture's edges
+    ``x``, ``x2``, ``y``, ``y2`` (the :func:`feature_window`).
     1-D regression: the fitted curve, columns ``run``, ``x``, ``y``, ``step``, ``until``.
     Empty for other data (more than two features).
     """
@@ -159,38 +160,39 @@ def boundary(results: list[RunResult], objective: models.ModelObjective) -> pd.D
     gx, gy = np.meshgrid(cx, cy)
     points = np.stack([gx.ravel(), gy.ravel()], axis=-1)
     prob = objective.predict(np.where(finite[..., None], params, 0.0), points)[..., -1]
-    ix, iy = np.meshgrid(np.arange(g), np.arange(g))
-    ix, iy = ix.ravel(), iy.ravel()
-    parts = []
-    for k in range(len(ok)):
-        for i, step in enumerate(steps):
-            if not finite[i, k]:
-                continue
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "k": k,
-                        "x": ex_[ix],
-                        "x2": ex_[ix + 1],
-                        "y": ey[iy],
-                        "y2": ey[iy + 1],
-                        "p": np.clip(prob[i, k], 0.0, 1.0),
-                        "step": step,
-                        "until": until[i],
-                    }
-                )
-            )
-    return frames.compact(pd.concat(parts, ignore_index=True))
+    prob = np.clip(prob.reshape(len(steps), len(ok), g, g), 0.0, 1.0)  # rows along y
+    rows = [
+        {
+            "run": r.label,
+            "step": step,
+            "until": until[i],
+            "url": raster.data_url(prob[i, k], 0.0, 1.0, raster.RED_BLUE),
+        }
+        for k, r in enumerate(ok)
+        for i, step in enumerate(steps)
+        if finite[i, k]
+    ]
+    frame = pd.DataFrame(rows, columns=["run", "step", "until", "url"])
+    return frame.assign(x=x0, x2=x1, y=y0, y2=y1)
+
+
+def class_names(data: models.Dataset) -> tuple[str, ...]:
+    """The data set's class names as a reader says them: ``class 1`` for a bare number.
+
+    >>> class_names(models.get("logistic").data)
+    ('class 0', 'class 1')
+    """
+    return tuple(f"class {name}" if name.isdigit() else name for name in data.class_names)
 
 
 def points(objective: models.ModelObjective) -> pd.DataFrame:
     """The training points (standardised): ``x``, ``y`` (second feature, or the target for
-    regression) and ``label`` (class name; empty for regression)."""
+    regression) and ``label`` (:func:`class_names`; empty for regression)."""
     data = objective.data
     x = data.x_train
     if data.n_features == 1:
         return pd.DataFrame({"x": x[:, 0], "y": data.y_train.astype(float), "label": ""})
-    names = np.asarray(data.class_names, dtype=object)
+    names = np.asarray(class_names(data), dtype=object)
     return pd.DataFrame({"x": x[:, 0], "y": x[:, 1], "label": names[data.y_train]})
 
 
@@ -239,10 +241,14 @@ def layers(results: list[RunResult], objective: models.ModelObjective) -> pd.Dat
 def plane(results: list[RunResult], objective: models.ModelObjective) -> dict[str, Any]:
     """The loss landscape in the paths' principal plane (:func:`models.landscape_plane`), one
     plane for every run, as frames: ``grid`` (cells ``a``, ``a2``, ``b``, ``b2``, ``loss``,
-    ``level`` = log₁₀ loss), ``paths`` (``run``, ``step``, ``a``, ``b``, ``off`` = distance
+    ``level`` = log₁₀ loss), ``picture`` (one row: the grid's log₁₀ loss as a PNG ``url``
+    through :data:`lab.raster.STOPS` from its lowest to its highest value, and its edges
+    ``a``, ``a2``, ``b``, ``b2``), ``paths`` (``run``, ``step``, ``a``, ``b``, ``off`` = distance
     from the plane), and ``explained`` (each direction's share of the paths' variance),
     ``residual`` (the largest distance of a path point from the plane), ``centre`` (whose
-    final point the plane is centred on)."""
+    final point the plane is centred on), ``window`` (the grid's ((a0, a1), (b0, b1)), as
+    long along a as along b), ``hidden`` ((below, above) runs whose projected paths coincide,
+    :func:`lab.overlap.covered_pairs`) and ``last`` (the last step)."""
     ok = _ok(results)
     if not ok:
         return {}
@@ -254,6 +260,7 @@ def plane(results: list[RunResult], objective: models.ModelObjective) -> dict[st
     da, db = alpha[1] - alpha[0], beta[1] - beta[0]
     ia, ib = np.meshgrid(np.arange(len(alpha)), np.arange(len(beta)))
     loss = found.loss[ib.ravel(), ia.ravel()]
+    loss = np.where(np.isfinite(loss), np.maximum(loss, 1e-12), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         level = np.log10(np.maximum(loss, 1e-12))
     grid = pd.DataFrame(
@@ -264,6 +271,17 @@ def plane(results: list[RunResult], objective: models.ModelObjective) -> dict[st
             "b2": beta[ib.ravel()] + db / 2,
             "loss": loss,
             "level": np.where(np.isfinite(level), level, np.nan),
+        }
+    )
+    finite = level[np.isfinite(level)]
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    picture = pd.DataFrame(
+        {
+            "url": [raster.data_url(level.reshape(found.loss.shape), low, high)],
+            "a": [float(alpha[0] - da / 2)],
+            "a2": [float(alpha[-1] + da / 2)],
+            "b": [float(beta[0] - db / 2)],
+            "b2": [float(beta[-1] + db / 2)],
         }
     )
     parts = []
@@ -282,7 +300,16 @@ def plane(results: list[RunResult], objective: models.ModelObjective) -> dict[st
             )
         )
     path_frame = pd.concat(parts, ignore_index=True)
+    window = (
+        (float(alpha[0] - da / 2), float(alpha[-1] + da / 2)),
+        (float(beta[0] - db / 2), float(beta[-1] + db / 2)),
+    )
+    diagonal = float(np.hypot(window[0][1] - window[0][0], window[1][1] - window[1][0]))
+    labels = [r.label for r in ok]
     return {
+        "picture": picture,
+        "window": window,
+        "hidden": overlap.covered_pairs(path_frame, ["a", "b"], diagonal, labels),
         "grid": frames.compact(grid),
         "paths": path_frame,
         "explained": tuple(float(e) for e in found.explained),

@@ -41,7 +41,15 @@ def true_scales(surface: surfaces.Surface) -> tuple[alt.Scale, alt.Scale]:
     centred and fitted, and the spare room on one axis shows more of the plane. Zooming and
     panning (the ``zoom`` selection) override them until a double-click.
     """
-    (x0, x1), (y0, y1) = surface.bounds
+    return window_scales(surface.bounds)
+
+
+def window_scales(
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+) -> tuple[alt.Scale, alt.Scale]:
+    """:func:`true_scales` for any window ``((x0, x1), (y0, y1))``: one unit as long along x as
+    along y, the window centred and fitted in the plot, whatever its width and height."""
+    (x0, x1), (y0, y1) = ((float(a), float(b)) for a, b in bounds)
     unit = f"max({x1 - x0!r} / width, {y1 - y0!r} / height)"
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     x = alt.expr(f"[{cx!r} - {unit} * width / 2, {cx!r} + {unit} * width / 2]")
