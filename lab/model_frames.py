@@ -23,8 +23,7 @@ FRAMES = 24  # sampled steps of the decision boundary's playback
 BOUNDARY_GRID = 32  # cells per side of the decision boundary's heatmap
 CURVE_POINTS = 120  # x values of a 1-D regression's fitted curve
 PLANE_GRID = 40  # the landscape plane's cells per side
-PLANE_STEPS = 120  # path points per run: the plane's PCA and its chart (the SVD's cost grows
-# with the points: 120 per run keep a 40 × 40 plane of four runs well under a second)
+PLANE_STEPS = 120  # path points per run: the plane's PCA and its chart
 QUANTILES = (0.1, 0.5, 0.9)
 SPLITS = {"train": "training", "test": "held-out"}
 
