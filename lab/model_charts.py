@@ -33,10 +33,18 @@ SPLIT_DASH = alt.StrokeDash(
 def curves_chart(
     curves: pd.DataFrame, runs: RunStyle, classify: bool, per_epoch: int
 ) -> alt.VConcatChart:
-    """Loss (log axis) and, for classification, accuracy against step: one colour per run,
-    solid training and dashed held-out. ``per_epoch``: steps per epoch (1: full batch), named
-    in the x-axis title where mini-batches are used."""
-    x_title = "step" if per_epoch <= 1 else f"step ({per_epoch} steps = one epoch)"
+    """Loss (log axis) and, for classification, accuracy: one colour per run, solid training
+    and dashed held-out. ``per_epoch``: steps per epoch. Full batch (1): against step. With
+    mini-batches: against epoch (``per_epoch`` steps each, named in the axis title), the step
+    in the tooltip."""
+    if per_epoch <= 1:
+        x = alt.X("step:Q", title="step")
+    else:
+        x = alt.X(
+            "epoch:Q",
+            title=f"epoch ({per_epoch} mini-batch steps each)",
+            axis=alt.Axis(tickMinStep=1),
+        )
     tips = [
         "run:N",
         "split:N",
@@ -45,7 +53,7 @@ def curves_chart(
         alt.Tooltip("value:Q", format=".4g"),
     ]
     base = alt.Chart(curves).encode(
-        x=alt.X("step:Q", title=x_title),
+        x=x,
         color=run_colour(runs),
         strokeDash=SPLIT_DASH,
         detail="run:N",

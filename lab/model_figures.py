@@ -172,7 +172,8 @@ LAYER_CAPTION = (
 )
 
 CURVES_CAPTION = (
-    "**Loss and accuracy against step**: solid on the training set (the run loop's loss, on "
+    "**Loss and accuracy against step** (against epoch where the runs take mini-batches; "
+    "hover a line for the step): solid on the training set (the run loop's loss, on "
     "the whole training set even with mini-batches), dashed on the held-out points the runs "
     "never trained on. A gap that opens between them is overfitting."
 )
