@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from . import playback, raster
-from .charts import beside_or_under, run_colour, run_dash
+from .charts import beside_or_under, label_limit, run_colour, run_colours, run_dash
 from .race_charts import HEIGHT_2D, window_scales
 from .run_style import RunStyle
 
@@ -292,9 +292,30 @@ def fit_chart(
     )
 
 
+# a line at the smallest value (SGD's one rate) stays off the x axis
+LOG_PADDED = alt.Scale(type="log", nice=False, padding=12)
+LAYERS_WIDTH = 660  # px for every layer's panel side by side: they fit a 1280 × 720 page
+
+
 def layers_chart(layers: pd.DataFrame, runs: RunStyle, names: tuple[str, ...]) -> alt.VConcatChart:
     """Per layer (columns): the effective learning rate's median over the layer's parameters
-    with its 10–90 % band (top), and the update-to-weight ratio ‖Δθ‖/‖θ‖ (bottom), log axes."""
+    with its 10–90 % band (top), and the update-to-weight ratio ‖Δθ‖/‖θ‖ (bottom), log axes.
+    The panels share :data:`LAYERS_WIDTH` (so the whole fits a projector's page) and one run
+    legend underneath."""
+    width = int(max(120, min(260, LAYERS_WIDTH // max(len(names), 1) - 50)))
+    colour = alt.Color(
+        "run:N",
+        scale=run_colours(runs),
+        title="Run",
+        legend=alt.Legend(
+            orient="bottom",
+            columns=2,
+            labelLimit=label_limit(runs.labels),
+            symbolType="stroke",
+            symbolStrokeWidth=3,
+            symbolOpacity=1,
+        ),
+    )
     rows_top, rows_bottom = [], []
     for i, name in enumerate(names):
         data = alt.Chart(layers).transform_filter(
@@ -305,17 +326,17 @@ def layers_chart(layers: pd.DataFrame, runs: RunStyle, names: tuple[str, ...]) -
             x=x,
             y=alt.Y(
                 "lo:Q",
-                scale=alt.Scale(type="log"),
+                scale=LOG_PADDED,
                 title="effective learning rate" if i == 0 else None,
             ),
             y2="hi:Q",
-            color=run_colour(runs, legend=False),
+            color=colour,
             detail="run:N",
         )
         median = data.mark_line(strokeWidth=2.2, clip=True).encode(
             x=x,
-            y=alt.Y("median:Q", scale=alt.Scale(type="log")),
-            color=run_colour(runs, legend=i == len(names) - 1),
+            y=alt.Y("median:Q", scale=LOG_PADDED),
+            color=colour,
             detail="run:N",
             tooltip=[
                 "run:N",
@@ -325,13 +346,13 @@ def layers_chart(layers: pd.DataFrame, runs: RunStyle, names: tuple[str, ...]) -
                 alt.Tooltip("hi:Q", format=".3g", title="90 %"),
             ],
         )
-        rows_top.append(alt.layer(band, median, title=f"Layer {name}", width=260, height=200))
+        rows_top.append(alt.layer(band, median, title=f"Layer {name}", width=width, height=200))
         ratio = data.mark_line(strokeWidth=2.2, clip=True).encode(
             x=x,
-            y=alt.Y("ratio:Q", scale=alt.Scale(type="log"), title="‖Δθ‖ / ‖θ‖" if i == 0 else None),
-            color=run_colour(runs, legend=False),
+            y=alt.Y("ratio:Q", scale=LOG_PADDED, title="‖Δθ‖ / ‖θ‖" if i == 0 else None),
+            color=colour,
             detail="run:N",
             tooltip=["run:N", "step:Q", alt.Tooltip("ratio:Q", format=".3g")],
         )
-        rows_bottom.append(ratio.properties(width=260, height=160))
+        rows_bottom.append(ratio.properties(width=width, height=160))
     return alt.vconcat(alt.hconcat(*rows_top), alt.hconcat(*rows_bottom))

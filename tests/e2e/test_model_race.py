@@ -6,6 +6,7 @@ plane; screenshots at a wide screen and a projector go to
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
@@ -15,6 +16,7 @@ QUERY = (
     "&run=rmsprop:lr=0.01&run=adam:lr=0.01"
 )
 CHART = '[data-testid="stVegaLiteChart"]'
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 _COUNTERS_JS = """
 () => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(chart =>
   [...chart.querySelectorAll('svg text')].map(t => t.textContent)
@@ -83,3 +85,48 @@ def test_mlp_on_spiral_races_on_the_plane_and_the_feature_plane(
     page.screenshot(path=str(screenshot(page, f"model-boundary-{width}x{height}")), full_page=False)
     text = page.inner_text("body")
     assert "principal directions" in text and "What it is not" in text
+
+
+_CHART_BOXES_JS = """
+() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg')].map(svg => {
+  const b = svg.getBoundingClientRect();
+  return {left: b.left, right: b.right, width: b.width, height: b.height};
+})
+"""
+TABS = ("Trajectories", "Loss", "Effective learning rate", "Sweep")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 720)], ids=["1600x1000", "1280x720"])
+def test_every_model_tab_fits_the_screen_in_light_and_dark(
+    browser, app_url, wait_for_app, assert_no_exception, open_tab, size, scheme
+):
+    """The model tabs a teacher shows, at a wide screen and a projector, light and dark: every
+    chart drawn, none wider than the page; each chart's screenshot in
+    ``model-tab-<tab>-<n>-<size>-<scheme>.png``."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/?{QUERY}")
+        wait_for_app(page)
+        assert_no_exception(page)
+        for tab in TABS:
+            if tab != "Trajectories":
+                open_tab(page, tab)
+            page.wait_for_selector(f"{CHART} svg", timeout=60_000)
+            main = page.locator('[data-testid="stMain"]').bounding_box()
+            boxes = page.evaluate(_CHART_BOXES_JS)
+            assert boxes, tab
+            for box in boxes:
+                assert box["width"] > 200 and box["height"] > 100, (tab, box)
+                assert box["right"] <= main["x"] + main["width"] + 1, (tab, box, main)
+            name = tab.lower().replace(" ", "-")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            for i in range(len(boxes)):
+                page.locator(CHART).nth(i).scroll_into_view_if_needed()
+                page.wait_for_timeout(200)
+                shot = SHOTS / f"model-tab-{name}-{i}-{width}x{height}-{scheme}.png"
+                page.screenshot(path=str(shot))
+    finally:
+        context.close()
