@@ -21,12 +21,14 @@ HEIGHT = HEIGHT_2D  # the plane and the decision boundary: as the map, on a 1280
 FOCUS = "focus"  # hovering a run in the legend (or its line) brings it forward
 BOUNDARY = "boundary_of"  # whose decision boundary is drawn (a select under the chart)
 CLASS_COLOURS = ["#2166ac", "#b2182b"]  # the ends of the boundary's red-blue scale
+# log axes fitted to the values (a line at the smallest, as SGD's one rate, stays off the axis)
+LOG_PADDED = alt.Scale(type="log", nice=False, padding=12)
 CURVE_HEIGHT = 230
 SPLIT_DASH = alt.StrokeDash(
     "split:N",
     scale=alt.Scale(domain=["training", "held-out"], range=[[1, 0], [6, 3]]),
     title="Data",
-    legend=alt.Legend(orient="bottom", symbolStrokeWidth=3),
+    legend=alt.Legend(orient="right", symbolStrokeWidth=3, symbolType="stroke"),
 )
 
 
@@ -38,11 +40,12 @@ def curves_chart(
     mini-batches: against epoch (``per_epoch`` steps each, named in the axis title), the step
     in the tooltip."""
     if per_epoch <= 1:
-        x = alt.X("step:Q", title="step")
+        x = alt.X("step:Q", title="step", scale=alt.Scale(nice=False))
     else:
         x = alt.X(
             "epoch:Q",
             title=f"epoch ({per_epoch} mini-batch steps each)",
+            scale=alt.Scale(nice=False),
             axis=alt.Axis(tickMinStep=1),
         )
     tips = [
@@ -62,7 +65,7 @@ def curves_chart(
     loss = (
         base.transform_filter("datum.measure == 'loss'")
         .mark_line(strokeWidth=2.2, clip=True)
-        .encode(y=alt.Y("value:Q", title="loss", scale=alt.Scale(type="log")))
+        .encode(y=alt.Y("value:Q", title="loss", scale=LOG_PADDED))
         .properties(height=CURVE_HEIGHT, width="container", title="Loss")
     )
     if not classify:
@@ -164,11 +167,11 @@ def plane_chart(
     return alt.layer(*layers, params=[p.param for p in top], height=HEIGHT, width="container")
 
 
-def boundary_choice(runs: RunStyle) -> alt.Parameter:
-    """The select under the decision boundary: whose boundary to draw."""
+def boundary_choice(runs: RunStyle, first: str) -> alt.Parameter:
+    """The select under the decision boundary: whose boundary to draw, ``first`` at first."""
     return alt.param(
         name=BOUNDARY,
-        value=runs.labels[0] if runs.labels else "",
+        value=first,
         bind=alt.binding_select(options=list(runs.labels), name="boundary of "),
     )
 
@@ -180,15 +183,17 @@ def boundary_chart(
     last: int,
     window: tuple[tuple[float, float], tuple[float, float]],
     classes: tuple[str, str],
+    first: str,
 ) -> alt.LayerChart:
     """P(``classes[1]``) over the standardised feature plane for the run picked in the select
     under the chart (``boundary_of``), at the sampled step at or before the step on screen,
     with the training points on top; played back like the map. ``cells``: one picture per
-    run and sampled step (:func:`lab.model_frames.boundary`). One unit of feature 1 is as
-    long as one of feature 2 (``window`` centred and fitted)."""
+    run and sampled step (:func:`lab.model_frames.boundary`); ``first``: the run shown
+    first. One unit of feature 1 is as long as one of feature 2 (``window`` centred and
+    fitted)."""
     xs, ys = window_scales(window)
-    x = alt.X("x:Q", scale=xs, title="feature 1 (standardised)")
-    y = alt.Y("y:Q", scale=ys, title="feature 2 (standardised)")
+    x = alt.X("x:Q", scale=xs, title="feature 1 (standardised)", axis=alt.Axis(tickMinStep=1))
+    y = alt.Y("y:Q", scale=ys, title="feature 2 (standardised)", axis=alt.Axis(tickMinStep=1))
     shown = playback.SHOWN
     chance = f"P({classes[1]})"
     image = (
@@ -217,22 +222,24 @@ def boundary_chart(
             ),
         )
     )
+    points_legend = alt.Legend(orient="right", symbolSize=120)  # one legend: both merge
     dots = (
         alt.Chart(points)
         .mark_point(size=60, filled=True, stroke="white", strokeWidth=1, opacity=1, clip=True)
         .encode(
             x=x,
             y=y,
-            color=alt.Color(
+            fill=alt.Fill(  # fill, not color: the colour scale is the probability's
                 "label:N",
                 scale=alt.Scale(domain=list(classes), range=CLASS_COLOURS),
                 title="Training point",
-                legend={"orient": beside_or_under(), "symbolSize": 120},
+                legend=points_legend,
             ),
             shape=alt.Shape(
                 "label:N",
                 scale=alt.Scale(domain=list(classes), range=["circle", "triangle-up"]),
-                legend=None,
+                title="Training point",
+                legend=points_legend,
             ),
             tooltip=[alt.Tooltip("label:N", title="class")],
         )
@@ -260,7 +267,7 @@ def boundary_chart(
         )
     )
     layers = [image, legend, dots, playback.counter(last), plate, whose]
-    top = [*playback.params(last), boundary_choice(runs)]
+    top = [*playback.params(last), boundary_choice(runs, first)]
     return alt.layer(*layers, params=[p.param for p in top], height=HEIGHT, width="container")
 
 
@@ -292,8 +299,6 @@ def fit_chart(
     )
 
 
-# a line at the smallest value (SGD's one rate) stays off the x axis
-LOG_PADDED = alt.Scale(type="log", nice=False, padding=12)
 LAYERS_WIDTH = 660  # px for every layer's panel side by side: they fit a 1280 × 720 page
 
 

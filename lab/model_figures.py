@@ -99,6 +99,7 @@ def boundary_charts(exp: Experiment, data: Any) -> list[dict]:
         ]
     window = model_frames.feature_window(obj.data)
     classes = model_frames.class_names(obj.data)[:2]
+    first = model_frames.lowest_training_loss(data["model_curves"]) or ok_runs.labels[0]
     return [
         templates.spec(
             model_charts.boundary_chart,
@@ -108,6 +109,7 @@ def boundary_charts(exp: Experiment, data: Any) -> list[dict]:
             last,
             window,
             classes,
+            first,
             labels=ok_runs.labels,
         )
     ]
@@ -139,7 +141,8 @@ def boundary_caption(exp: Experiment) -> str:
             f"**{model_frames.class_names(obj.data)[1]}** "
             "over the standardised feature plane (white where the model is undecided, 50 %), at "
             f"the step on screen (drawn at {model_frames.FRAMES} sampled steps, denser early), "
-            "with the training points on top. Pick the run under the chart."
+            "with the training points on top. It opens on the run with the lowest training loss; "
+            "pick another under the chart."
         )
     return (
         f"{obj.data.name} has {obj.data.n_features} features: there is no plane of features "

@@ -94,6 +94,20 @@ def curves(results: list[RunResult], objective: models.ModelObjective) -> pd.Dat
     return pd.concat(parts, ignore_index=True)[columns]
 
 
+def lowest_training_loss(curves: pd.DataFrame) -> str | None:
+    """The run whose last training loss in :func:`curves` is lowest (None if there is none).
+
+    >>> lowest_training_loss(pd.DataFrame({"run": ["a", "a", "b"], "step": [0, 9, 9],
+    ...     "measure": "loss", "split": "training", "value": [0.9, 0.5, 0.2]}))
+    'b'
+    """
+    rows = curves[(curves["measure"] == "loss") & (curves["split"] == SPLITS["train"])]
+    if not len(rows):
+        return None
+    last = rows.sort_values("step").groupby("run", sort=False, observed=True)["value"].last()
+    return str(last.idxmin())
+
+
 def frame_steps(last: int, count: int = FRAMES) -> np.ndarray:
     """The steps the decision boundary is drawn at: 0, ``last`` and evenly spaced between,
     denser early (square-root spacing: the boundary moves most at the start).

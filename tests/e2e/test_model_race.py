@@ -69,11 +69,13 @@ def test_mlp_on_spiral_races_on_the_plane_and_the_feature_plane(
     images = page.evaluate(_IMAGES_JS)
     assert len(images[0]) == 1 and len(images[1]) == 1, [len(i) for i in images]
     first = images[1][0]
-    page.locator("select[name=boundary_of]").select_option("Adam lr=0.01")
+    choice = page.locator("select[name=boundary_of]")
+    assert choice.input_value() == "Adam lr=0.01"  # the lowest training loss comes first
+    choice.select_option("SGD lr=0.3")
     page.wait_for_timeout(300)
     assert page.evaluate(_IMAGES_JS)[1] not in ([first], [])
     labels = boundary.locator("svg text").all_text_contents()
-    assert "Adam lr=0.01" in labels and "P(class 1)" in labels and "class 0" in labels
+    assert "SGD lr=0.3" in labels and "P(class 1)" in labels and "class 0" in labels
     # its own playback: step 0 shows another picture than the end
     late = page.evaluate(_IMAGES_JS)[1]
     boundary.locator("input[name=scrub]").fill("0")

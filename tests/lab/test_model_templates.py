@@ -108,5 +108,5 @@ def test_the_filled_boundary_offers_this_setups_runs_and_not_the_templates():
     assert templates.stats()["hits"] == 1
     (choice,) = [p for p in spec["params"] if p["name"] == "boundary_of"]
     assert choice["bind"]["options"] == list(other.labels())
-    assert choice["value"] == other.labels()[0]
+    assert choice["value"] == "Adam lr=0.02"  # the lowest training loss, shown first
     assert "Adam lr=0.01" not in repr(spec)
