@@ -13,11 +13,12 @@ import pandas as pd
 
 from . import playback, raster
 from .charts import beside_or_under, label_limit, run_colour, run_colours, run_dash
-from .race_charts import HEIGHT_2D, window_scales
+from .race_charts import HEIGHT_2D, ON_A_RUN, window_scales
 from .run_style import RunStyle
 
 HEIGHT = HEIGHT_2D  # the plane and the decision boundary: as the map, on a 1280 × 720 projector
 # with the play controls under it
+ZOOM = "zoom"  # the plane's wheel zoom and shift-drag pan, as on the map
 FOCUS = "focus"  # hovering a run in the legend (or its line) brings it forward
 BOUNDARY = "boundary_of"  # whose decision boundary is drawn (a select under the chart)
 CLASS_COLOURS = ["#2166ac", "#b2182b"]  # the ends of the boundary's red-blue scale
@@ -97,7 +98,8 @@ def plane_chart(
 ) -> alt.LayerChart:
     """The loss (colour, log scale) on the paths' principal plane, every run's projected path
     growing to the step on screen in its colour and dash, a diamond at each head and a ring
-    at the shared start; hovering a run in the legend brings it forward. As wide as the page,
+    at the shared start; hovering a run in the legend brings it forward; the wheel zooms,
+    shift-drag pans, a double-click shows the whole plane again. As wide as the page,
     :data:`HEIGHT` high, one unit of each direction as long as the other (``window`` is the
     grid's, centred and fitted). The loss is drawn as one image (``picture``, as the map's);
     invisible ``grid`` cells carry its legend (their extent is the image's) and tooltips."""
@@ -126,9 +128,21 @@ def plane_chart(
             ),
             tooltip=[alt.Tooltip("loss:Q", format=".4g", title="training loss")],
         )
+        .add_params(
+            alt.selection_interval(  # wheel to zoom, shift-drag to pan, double-click: whole plane
+                name=ZOOM,
+                bind="scales",
+                zoom="wheel!",
+                translate="[mousedown[event.shiftKey], window:mouseup] > window:mousemove!",
+            )
+        )
     )
     focus = alt.selection_point(
-        name=FOCUS, fields=["run"], bind={"legend": "mouseover"}, on="mouseover", clear="mouseout"
+        name=FOCUS,
+        fields=["run"],
+        bind={"legend": "mouseover"},
+        on=ON_A_RUN,
+        clear="mouseout",
     )
     lit = alt.condition(focus, alt.value(0.95), alt.value(0.15))
     tips = [

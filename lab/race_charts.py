@@ -29,6 +29,8 @@ CURVE = "#7A8699"  # a 1-D function's graph: mid grey, readable on light and dar
 PICK = "pick_start"  # the click selection that moves the start
 ZOOM = "zoom"  # wheel to zoom, shift-drag to pan (the page's "Whole window" button resets it)
 FOCUS = "focus"  # hovering a run in the legend (or its line) brings it forward
+# only marks of a run: hovering the landscape's cells (no run) would fade every run
+ON_A_RUN = "mouseover[datum && isValid(datum.run)]"
 ARROWS = "arrows_for"  # whose arrows the map draws: nobody, everybody, or one run
 NO_ARROWS, ALL_ARROWS = "none", "all runs"
 ARROW_COLOURS = {GRADIENT: "#111111", MOMENTUM: "#7B2CBF"}  # the step taken: the run's
@@ -147,7 +149,11 @@ def trajectory_map(
     """
     xs, ys = surface.axis_names
     focus = alt.selection_point(
-        name=FOCUS, fields=["run"], bind={"legend": "mouseover"}, on="mouseover", clear="mouseout"
+        name=FOCUS,
+        fields=["run"],
+        bind={"legend": "mouseover"},
+        on=ON_A_RUN,
+        clear="mouseout",
     )
     lit = alt.condition(focus, alt.value(0.95), alt.value(0.15))
     colour, dash = run_colour(runs, legend_at="auto"), run_dash(runs, legend=False)

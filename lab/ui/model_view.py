@@ -42,7 +42,11 @@ def draw(exp: ex.Experiment, view: View) -> None:
     if view is views.TRAJECTORIES:
         st.markdown(f"**{ex.model_title(exp)}** · {obj.dim} parameters")
         _charts(exp, "plane")
-        st.caption(PLAY + " Ring: the shared start. Diamond: each run now.")
+        st.caption(
+            f"{PLAY} Ring: the shared start. Diamond: each run now. Scroll to zoom (a short "
+            "path near the start shows up close), shift-drag to pan, double-click for the "
+            "whole plane."
+        )
         data = tables(exp)
         for below, above in data["model_plane"]["hidden"]:
             st.caption(
