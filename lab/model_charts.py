@@ -236,10 +236,10 @@ def boundary_chart(
             ),
         )
     )
-    points_legend = alt.Legend(orient="right", symbolSize=120)  # one legend: both merge
+    points_legend = alt.Legend(orient="right", symbolSize=220, symbolStrokeWidth=0)  # one legend
     dots = (
         alt.Chart(points)
-        .mark_point(size=60, filled=True, stroke="white", strokeWidth=1, opacity=1, clip=True)
+        .mark_point(size=75, filled=True, stroke="#111111", strokeWidth=0.9, opacity=1, clip=True)
         .encode(
             x=x,
             y=y,
