@@ -69,3 +69,20 @@ def test_the_plane_is_as_large_as_the_map_with_one_unit_as_long_on_both_axes():
     assert len(image) == 1 and image["url"][0].startswith("data:image/png;base64,")
     x_scale = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
     assert "width" in x_scale["expr"] and "height" in x_scale["expr"]
+
+
+def test_a_run_under_another_on_the_plane_is_named_and_the_top_one_dashed():
+    """Two runs that differ only in a weight decay too small to matter follow one path on the
+    plane: the pair is found and the run on top is dashed so the one below shows."""
+    twins = dataclasses.replace(
+        MLP, runs=(R("sgd", lr=0.3), R("sgd", lr=0.3, weight_decay=1e-9), R("adam", lr=0.01))
+    )
+    tables = figures.Tables(twins)
+    below, above = twins.labels()[0], twins.labels()[1]
+    assert tables["model_plane"]["hidden"] == [(below, above)]
+    (spec,) = model_figures.plane_charts(twins, tables)
+    (line,) = [layer for layer in spec["layer"] if layer.get("name") == "paths"]
+    dash = line["encoding"]["strokeDash"]["scale"]
+    dashes = dict(zip(dash["domain"], dash["range"], strict=True))
+    assert dashes[above] != [1, 0] and dashes[below] == [1, 0]
+    assert dashes[twins.labels()[2]] == [1, 0]  # Adam goes its own way: solid
