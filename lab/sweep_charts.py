@@ -323,7 +323,7 @@ def hyper_map_chart(map_df: pd.DataFrame, metric: Metric = "final") -> alt.Layer
                 scale=shade,
                 title=title,
                 legend=alt.Legend(
-                    type="gradient", orient="right", gradientLength=260, format=".2~g"
+                    type="gradient", orient="right", gradientLength=260, format=".4~g"
                 ),
             ),
             # a stroke of the cell's own colour hides anti-alias seams between cells
