@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import drawable, model_charts, model_frames, templates
+from . import drawable, model_charts, model_frames, overlap, templates
 from .experiment import Experiment, model_title
 from .figures import run_style
 
@@ -34,7 +34,9 @@ def curve_charts(exp: Experiment, data: Any) -> list[dict]:
 def plane_charts(exp: Experiment, data: Any) -> list[dict]:
     """The race on the loss landscape in the paths' principal plane."""
     _needs_steps(exp, data)
-    plane, runs = data["model_plane"], run_style(exp)
+    plane = data["model_plane"]
+    drawn = run_style_of(exp, list(plane["paths"]["run"].unique()))
+    runs = overlap.uncovered(drawn, plane["hidden"])
     e1, e2 = plane["explained"]
     titles = (
         f"direction 1 ({e1:.0%} of the paths' variance)",
@@ -42,7 +44,14 @@ def plane_charts(exp: Experiment, data: Any) -> list[dict]:
     )
     return [
         templates.spec(
-            model_charts.plane_chart, plane["grid"], plane["paths"], runs, plane["last"], titles
+            model_charts.plane_chart,
+            plane["grid"],
+            plane["picture"],
+            plane["paths"],
+            runs,
+            plane["last"],
+            titles,
+            plane["window"],
         )
     ]
 
@@ -79,9 +88,12 @@ def boundary_charts(exp: Experiment, data: Any) -> list[dict]:
     if obj.data.n_features == 1:
         return [templates.spec(model_charts.fit_chart, cells, points, ok_runs, last)]
     window = model_frames.feature_window(obj.data)
-    classes = tuple(obj.data.class_names[:2])
+    classes = model_frames.class_names(obj.data)[:2]
+    first = model_frames.lowest_training_loss(data["model_curves"]) or ok_runs.labels[0]
     return [
-        templates.spec(model_charts.boundary_chart, cells, points, ok_runs, last, window, classes)
+        templates.spec(
+            model_charts.boundary_chart, cells, points, ok_runs, last, window, classes, first
+        )
     ]
 
 
@@ -107,10 +119,12 @@ def boundary_caption(exp: Experiment) -> str:
         )
     if obj.data.n_features == 2:
         return (
-            f"**The decision boundary**: each run's probability of **{obj.data.class_names[1]}** "
+            "**The decision boundary**: the probability a run gives "
+            f"**{model_frames.class_names(obj.data)[1]}** "
             "over the standardised feature plane (white where the model is undecided, 50 %), at "
             f"the step on screen (drawn at {model_frames.FRAMES} sampled steps, denser early), "
-            "with the training points on top."
+            "with the training points on top. It opens on the run with the lowest training loss; "
+            "pick another under the chart."
         )
     return (
         f"{obj.data.name} has {obj.data.n_features} features: there is no plane of features "
@@ -139,7 +153,8 @@ LAYER_CAPTION = (
 )
 
 CURVES_CAPTION = (
-    "**Loss and accuracy against step**: solid on the training set (the run loop's loss, on "
+    "**Loss and accuracy against step** (against epoch where the runs take mini-batches; "
+    "hover a line for the step): solid on the training set (the run loop's loss, on "
     "the whole training set even with mini-batches), dashed on the held-out points the runs "
     "never trained on. A gap that opens between them is overfitting."
 )

@@ -16,15 +16,14 @@ import pandas as pd
 
 import models
 
-from . import frames
+from . import frames, overlap, raster
 from .simulate import RunResult
 
 FRAMES = 24  # sampled steps of the decision boundary's playback
 BOUNDARY_GRID = 32  # cells per side of the decision boundary's heatmap
 CURVE_POINTS = 120  # x values of a 1-D regression's fitted curve
 PLANE_GRID = 40  # the landscape plane's cells per side
-PLANE_STEPS = 120  # path points per run: the plane's PCA and its chart (the SVD's cost grows
-# with the points: 120 per run keep a 40 × 40 plane of four runs well under a second)
+PLANE_STEPS = 120  # path points per run: the plane's PCA and its chart
 QUANTILES = (0.1, 0.5, 0.9)
 SPLITS = {"train": "training", "test": "held-out"}
 
@@ -95,6 +94,20 @@ def curves(results: list[RunResult], objective: models.ModelObjective) -> pd.Dat
     return pd.concat(parts, ignore_index=True)[columns]
 
 
+def lowest_training_loss(curves: pd.DataFrame) -> str | None:
+    """The run whose last training loss in :func:`curves` is lowest (None if there is none).
+
+    >>> lowest_training_loss(pd.DataFrame({"run": ["a", "a", "b"], "step": [0, 9, 9],
+    ...     "measure": "loss", "split": "training", "value": [0.9, 0.5, 0.2]}))
+    'b'
+    """
+    rows = curves[(curves["measure"] == "loss") & (curves["split"] == SPLITS["train"])]
+    if not len(rows):
+        return None
+    last = rows.sort_values("step").groupby("run", sort=False, observed=True)["value"].last()
+    return str(last.idxmin())
+
+
 def frame_steps(last: int, count: int = FRAMES) -> np.ndarray:
     """The steps the decision boundary is drawn at: 0, ``last`` and evenly spaced between,
     denser early (square-root spacing: the boundary moves most at the start).
@@ -118,9 +131,10 @@ def feature_window(data: models.Dataset) -> tuple[tuple[float, float], ...]:
 def boundary(results: list[RunResult], objective: models.ModelObjective) -> pd.DataFrame:
     """What each run predicts over the feature plane at ``frame_steps``: one ``predict`` call.
 
-    2-D classification: a ``BOUNDARY_GRID``² heatmap of P(class 1), columns ``k`` (the run's
-    index among the runs that ran), ``x``, ``x2``, ``y``, ``y2`` (cell edges), ``p``, ``step``
-    and ``until`` (the next frame's step: a frame shows while step ≤ shown < until).
+    2-D classification: a ``BOUNDARY_GRID``² picture of P(class 1) per run and step (a PNG
+    data URL, :data:`lab.raster.RED_BLUE`), columns ``run``, ``step``, ``until`` (the next
+    frame's step: a frame shows while step ≤ shown < until), ``url`` and the picture's edges
+    ``x``, ``x2``, ``y``, ``y2`` (the :func:`feature_window`).
     1-D regression: the fitted curve, columns ``run``, ``x``, ``y``, ``step``, ``until``.
     Empty for other data (more than two features).
     """
@@ -159,38 +173,39 @@ def boundary(results: list[RunResult], objective: models.ModelObjective) -> pd.D
     gx, gy = np.meshgrid(cx, cy)
     points = np.stack([gx.ravel(), gy.ravel()], axis=-1)
     prob = objective.predict(np.where(finite[..., None], params, 0.0), points)[..., -1]
-    ix, iy = np.meshgrid(np.arange(g), np.arange(g))
-    ix, iy = ix.ravel(), iy.ravel()
-    parts = []
-    for k in range(len(ok)):
-        for i, step in enumerate(steps):
-            if not finite[i, k]:
-                continue
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "k": k,
-                        "x": ex_[ix],
-                        "x2": ex_[ix + 1],
-                        "y": ey[iy],
-                        "y2": ey[iy + 1],
-                        "p": np.clip(prob[i, k], 0.0, 1.0),
-                        "step": step,
-                        "until": until[i],
-                    }
-                )
-            )
-    return frames.compact(pd.concat(parts, ignore_index=True))
+    prob = np.clip(prob.reshape(len(steps), len(ok), g, g), 0.0, 1.0)  # rows along y
+    rows = [
+        {
+            "run": r.label,
+            "step": step,
+            "until": until[i],
+            "url": raster.data_url(prob[i, k], 0.0, 1.0, raster.RED_BLUE),
+        }
+        for k, r in enumerate(ok)
+        for i, step in enumerate(steps)
+        if finite[i, k]
+    ]
+    frame = pd.DataFrame(rows, columns=["run", "step", "until", "url"])
+    return frame.assign(x=x0, x2=x1, y=y0, y2=y1)
+
+
+def class_names(data: models.Dataset) -> tuple[str, ...]:
+    """The data set's class names as a reader says them: ``class 1`` for a bare number.
+
+    >>> class_names(models.get("logistic").data)
+    ('class 0', 'class 1')
+    """
+    return tuple(f"class {name}" if name.isdigit() else name for name in data.class_names)
 
 
 def points(objective: models.ModelObjective) -> pd.DataFrame:
     """The training points (standardised): ``x``, ``y`` (second feature, or the target for
-    regression) and ``label`` (class name; empty for regression)."""
+    regression) and ``label`` (:func:`class_names`; empty for regression)."""
     data = objective.data
     x = data.x_train
     if data.n_features == 1:
         return pd.DataFrame({"x": x[:, 0], "y": data.y_train.astype(float), "label": ""})
-    names = np.asarray(data.class_names, dtype=object)
+    names = np.asarray(class_names(data), dtype=object)
     return pd.DataFrame({"x": x[:, 0], "y": x[:, 1], "label": names[data.y_train]})
 
 
@@ -239,10 +254,14 @@ def layers(results: list[RunResult], objective: models.ModelObjective) -> pd.Dat
 def plane(results: list[RunResult], objective: models.ModelObjective) -> dict[str, Any]:
     """The loss landscape in the paths' principal plane (:func:`models.landscape_plane`), one
     plane for every run, as frames: ``grid`` (cells ``a``, ``a2``, ``b``, ``b2``, ``loss``,
-    ``level`` = log₁₀ loss), ``paths`` (``run``, ``step``, ``a``, ``b``, ``off`` = distance
+    ``level`` = log₁₀ loss), ``picture`` (one row: the grid's log₁₀ loss as a PNG ``url``
+    through :data:`lab.raster.STOPS` from its lowest to its highest value, and its edges
+    ``a``, ``a2``, ``b``, ``b2``), ``paths`` (``run``, ``step``, ``a``, ``b``, ``off`` = distance
     from the plane), and ``explained`` (each direction's share of the paths' variance),
     ``residual`` (the largest distance of a path point from the plane), ``centre`` (whose
-    final point the plane is centred on)."""
+    final point the plane is centred on), ``window`` (the grid's ((a0, a1), (b0, b1)), as
+    long along a as along b), ``hidden`` ((below, above) runs whose projected paths coincide,
+    :func:`lab.overlap.covered_pairs`) and ``last`` (the last step)."""
     ok = _ok(results)
     if not ok:
         return {}
@@ -254,6 +273,7 @@ def plane(results: list[RunResult], objective: models.ModelObjective) -> dict[st
     da, db = alpha[1] - alpha[0], beta[1] - beta[0]
     ia, ib = np.meshgrid(np.arange(len(alpha)), np.arange(len(beta)))
     loss = found.loss[ib.ravel(), ia.ravel()]
+    loss = np.where(np.isfinite(loss), np.maximum(loss, 1e-12), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         level = np.log10(np.maximum(loss, 1e-12))
     grid = pd.DataFrame(
@@ -264,6 +284,17 @@ def plane(results: list[RunResult], objective: models.ModelObjective) -> dict[st
             "b2": beta[ib.ravel()] + db / 2,
             "loss": loss,
             "level": np.where(np.isfinite(level), level, np.nan),
+        }
+    )
+    finite = level[np.isfinite(level)]
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    picture = pd.DataFrame(
+        {
+            "url": [raster.data_url(level.reshape(found.loss.shape), low, high)],
+            "a": [float(alpha[0] - da / 2)],
+            "a2": [float(alpha[-1] + da / 2)],
+            "b": [float(beta[0] - db / 2)],
+            "b2": [float(beta[-1] + db / 2)],
         }
     )
     parts = []
@@ -282,7 +313,16 @@ def plane(results: list[RunResult], objective: models.ModelObjective) -> dict[st
             )
         )
     path_frame = pd.concat(parts, ignore_index=True)
+    window = (
+        (float(alpha[0] - da / 2), float(alpha[-1] + da / 2)),
+        (float(beta[0] - db / 2), float(beta[-1] + db / 2)),
+    )
+    diagonal = float(np.hypot(window[0][1] - window[0][0], window[1][1] - window[1][0]))
+    labels = [r.label for r in ok]
     return {
+        "picture": picture,
+        "window": window,
+        "hidden": overlap.covered_pairs(path_frame, ["a", "b"], diagonal, labels),
         "grid": frames.compact(grid),
         "paths": path_frame,
         "explained": tuple(float(e) for e in found.explained),

@@ -34,8 +34,15 @@ def hidden_pairs(
     >>> hidden_pairs(p, s, ["a", "b"])
     [('a', 'b')]
     """
-    names = list(surface.axis_names)
     diagonal = math.hypot(*(hi - lo for lo, hi in surface.bounds))
+    return covered_pairs(paths, list(surface.axis_names), diagonal, labels)
+
+
+def covered_pairs(
+    paths: pd.DataFrame, names: list[str], diagonal: float, labels: list[str]
+) -> list[tuple[str, str]]:
+    """:func:`hidden_pairs` for paths in any plane: ``names`` are the coordinate columns, and
+    ``diagonal`` the length of the window's diagonal in those units."""
     tracks = {
         run: group.set_index("step")[names] for run, group in paths.groupby("run", sort=False)
     }

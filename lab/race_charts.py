@@ -29,6 +29,8 @@ CURVE = "#7A8699"  # a 1-D function's graph: mid grey, readable on light and dar
 PICK = "pick_start"  # the click selection that moves the start
 ZOOM = "zoom"  # wheel to zoom, shift-drag to pan (the page's "Whole window" button resets it)
 FOCUS = "focus"  # hovering a run in the legend (or its line) brings it forward
+# only marks of a run: hovering the landscape's cells (no run) would fade every run
+ON_A_RUN = "mouseover[datum && isValid(datum.run)]"
 ARROWS = "arrows_for"  # whose arrows the map draws: nobody, everybody, or one run
 NO_ARROWS, ALL_ARROWS = "none", "all runs"
 ARROW_COLOURS = {GRADIENT: "#111111", MOMENTUM: "#7B2CBF"}  # the step taken: the run's
@@ -41,7 +43,15 @@ def true_scales(surface: surfaces.Surface) -> tuple[alt.Scale, alt.Scale]:
     centred and fitted, and the spare room on one axis shows more of the plane. Zooming and
     panning (the ``zoom`` selection) override them until a double-click.
     """
-    (x0, x1), (y0, y1) = surface.bounds
+    return window_scales(surface.bounds)
+
+
+def window_scales(
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+) -> tuple[alt.Scale, alt.Scale]:
+    """:func:`true_scales` for any window ``((x0, x1), (y0, y1))``: one unit as long along x as
+    along y, the window centred and fitted in the plot, whatever its width and height."""
+    (x0, x1), (y0, y1) = ((float(a), float(b)) for a, b in bounds)
     unit = f"max({x1 - x0!r} / width, {y1 - y0!r} / height)"
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     x = alt.expr(f"[{cx!r} - {unit} * width / 2, {cx!r} + {unit} * width / 2]")
@@ -140,7 +150,11 @@ def trajectory_map(
     """
     xs, ys = surface.axis_names
     focus = alt.selection_point(
-        name=FOCUS, fields=["run"], bind={"legend": "mouseover"}, on="mouseover", clear="mouseout"
+        name=FOCUS,
+        fields=["run"],
+        bind={"legend": "mouseover"},
+        on=ON_A_RUN,
+        clear="mouseout",
     )
     lit = alt.condition(focus, alt.value(0.95), alt.value(0.15))
     colour, dash = run_colour(runs, legend_at="auto"), run_dash(runs, legend=False)

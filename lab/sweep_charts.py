@@ -46,6 +46,7 @@ _TITLES = {
     "final": ("final f − f_min", "final f"),
     "steps_to_tol": ("steps to f − f_min < tol", "steps to f − f_min < tol"),
 }
+MODEL_TITLE = "final training loss"  # a model's measure (sweeps' attrs["model"])
 
 
 # --- learning-rate sensitivity ------------------------------------------------------------------
@@ -82,6 +83,8 @@ def lr_sensitivity_chart(
     title = _TITLES[metric][0 if known else 1]
     if metric == "steps_to_tol" and "tolerance" in summary.attrs:
         title = f"steps to f − f_min < {summary.attrs['tolerance']:g}"
+    elif metric == "final" and summary.attrs.get("model"):
+        title = MODEL_TITLE
 
     colour = alt.Color(
         "run:N",
@@ -278,6 +281,8 @@ def hyper_map_chart(map_df: pd.DataFrame, metric: Metric = "final") -> alt.Layer
     title = _TITLES[metric][0]
     if metric == "steps_to_tol" and "tolerance" in attrs:
         title = f"steps to f − f_min < {attrs['tolerance']:g}"
+    elif metric == "final" and attrs.get("model"):
+        title = MODEL_TITLE
     elif metric == "final" and not attrs.get("has_minimum", True):
         title = _TITLES["final"][1]
 
@@ -296,7 +301,11 @@ def hyper_map_chart(map_df: pd.DataFrame, metric: Metric = "final") -> alt.Layer
     tips = [
         alt.Tooltip("x:Q", format=".4g", title=x_name),
         alt.Tooltip("y:Q", format=".4g", title=y_name),
-        alt.Tooltip("final:Q", format=".4g", title="final f − f_min"),
+        alt.Tooltip(
+            "final:Q",
+            format=".4g",
+            title=MODEL_TITLE if attrs.get("model") else "final f − f_min",
+        ),
         alt.Tooltip("steps_to_tol:Q", format=".0f", title="steps to tolerance"),
         alt.Tooltip("diverged_frac:Q", format=".0%", title="seeds diverged"),
     ]
@@ -314,7 +323,7 @@ def hyper_map_chart(map_df: pd.DataFrame, metric: Metric = "final") -> alt.Layer
                 scale=shade,
                 title=title,
                 legend=alt.Legend(
-                    type="gradient", orient="right", gradientLength=260, format=".2~g"
+                    type="gradient", orient="right", gradientLength=260, format=".4~g"
                 ),
             ),
             # a stroke of the cell's own colour hides anti-alias seams between cells

@@ -181,6 +181,7 @@ def lr_sweep(exp: Experiment, lrs: ArrayLike | None = None, seeds: int = 1) -> p
     df.attrs.update(
         kind="lr_sweep",
         surface=exp.surface,
+        model=exp.is_model,
         has_minimum=exp.objective().f_min is not None,
         tolerance=exp.tolerance,
         errors=errors,
@@ -359,6 +360,7 @@ def hyper_map(
         y_param=y_param,
         x_log=_log_spaced(xs, specs[x_param].log),
         y_log=_log_spaced(ys, specs[y_param].log),
+        model=exp.is_model,
         has_minimum=exp.objective().f_min is not None,
         optimizer=config.optimizer,
         run=label,

@@ -135,7 +135,8 @@ def asgd(
         updates = new - params
         new = params + updates  # what the run loop will hold: average that
         ax = np.where(state.mu == 1, new, state.ax + (new - state.ax) * state.mu)
-        eta_next = lr / ((1 + lam * lr * t) ** alpha)
+        with np.errstate(over="ignore"):  # a huge alpha: the step size underflows to 0
+            eta_next = lr / np.power(np.float64(1 + lam * lr * t), alpha)
         mu_next = 1 / np.maximum(1.0, t - t0)
         if np.ndim(mu_next) == 0:
             mu_next = float(mu_next)

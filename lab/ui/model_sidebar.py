@@ -79,10 +79,14 @@ def controls() -> dict[str, Any]:
     from .sidebar import control  # the sidebar imports this module
 
     given.update(_batch(name, defaults, specs["batch_size"], control))
+    # a real data set (iris) has no size or noise to set: only the generated ones do
+    takes = ex.build_model(name, (("dataset", given.get("dataset", defaults["dataset"])),)).params
     with st.expander("Data and initialisation"):
         for key in ORDER:
+            if key not in takes:
+                continue
             widget = state.model_param(name, key)
-            state.init(widget, defaults[key])
+            state.init(widget, takes[key])
             given[key] = control(specs[key], widget)
     try:
         objective = models.get(name, **given)

@@ -38,14 +38,21 @@ def draw(exp: ex.Experiment, view: View) -> None:
     obj = exp.objective()
     if view is views.TRAJECTORIES:
         st.markdown(f"**{ex.model_title(exp)}** · {obj.dim} parameters")
-        left, right = st.columns([5, 4])
-        with left:
-            _charts(exp, "plane")
-            st.caption(PLAY)
-        with right:
-            st.markdown(model_figures.boundary_caption(exp))
-            _charts(exp, "boundary")
-        st.markdown(model_figures.plane_caption(exp, tables(exp)))
+        _charts(exp, "plane")
+        st.caption(
+            f"{PLAY} Ring: the shared start. Diamond: each run now. Scroll to zoom (a short "
+            "path near the start shows up close), shift-drag to pan, double-click for the "
+            "whole plane."
+        )
+        data = tables(exp)
+        for below, above in data["model_plane"]["hidden"]:
+            st.caption(
+                f"**{below}** runs under **{above}** in this plane for most of the race: {above} "
+                "is dashed so both show; hover a run in the legend to bring it forward."
+            )
+        st.markdown(model_figures.plane_caption(exp, data))
+        st.markdown(model_figures.boundary_caption(exp))
+        _charts(exp, "boundary")
     elif view is views.SURFACE_3D:
         st.info(
             f"A 3-D surface needs a function of two parameters; this model has {obj.dim}. Its "

@@ -1,5 +1,8 @@
 """A model setup opened by link: every tab draws, a model control changes, nothing fails."""
 
+import pytest
+
+import models
 from lab import views
 from lab.ui import state
 
@@ -59,3 +62,20 @@ def test_the_toggle_switches_between_function_and_model(app):
     at.radio(key=state.KIND).set_value(state.FUNCTION).run()
     _clean(at)
     assert "m" not in at.query_params
+
+
+@pytest.mark.parametrize("name", models.names())
+def test_every_model_opens_from_a_link_with_its_default_data(app, name):
+    at = app(m=name, steps="20")
+    _clean(at)
+    assert at.session_state[state.MODEL_NAME] == name
+
+
+def test_a_real_data_set_has_no_size_or_noise_control(app):
+    """Iris is loaded, not generated: its page has no "points" or "noise" inputs to set."""
+    at = app(m="mlp", mp="dataset=iris", steps="20")
+    _clean(at)
+    keys = {w.key for w in at.number_input} | {w.key for w in at.slider}
+    assert state.model_param("mlp", "n") not in keys
+    assert state.model_param("mlp", "noise") not in keys
+    assert state.model_param("mlp", "data_seed") in keys  # the split is still seeded

@@ -9,7 +9,7 @@ import pytest
 
 import surfaces
 from lab import experiment as ex
-from lab import figures, lessons, overlap, playback, race_charts, step_arrows, views
+from lab import figures, lessons, model_figures, overlap, playback, race_charts, step_arrows, views
 from lab.run_style import SOLID, RunStyle
 
 
@@ -132,13 +132,21 @@ def test_runs_resting_at_one_minimum_do_not_hide_each_other():
 
 
 def test_every_lesson_map_serialises_as_strict_json():
+    """The function map of each lesson, and for a model lesson its plane and decision boundary
+    (its Trajectories tab): JSON without NaN or infinity outside the data."""
     for lesson in lessons.LESSONS:
         exp = lesson.experiment
-        if exp.is_model:  # its race is on the plane of its paths (tests/app/test_model_views)
-            continue
-        specs = figures.specs(
-            views.TRAJECTORIES.charts(exp, figures.tables(exp), figures.landscape(exp))
-        )
+        if exp.is_model:
+            tables = figures.tables(exp)
+            specs = [
+                *model_figures.plane_charts(exp, tables),
+                *model_figures.boundary_charts(exp, tables),
+            ]
+        else:
+            specs = figures.specs(
+                views.TRAJECTORIES.charts(exp, figures.tables(exp), figures.landscape(exp))
+            )
+        assert specs, lesson.key
         for spec in specs:
             plain = {k: v for k, v in spec.items() if k != "datasets"}
             json.dumps(plain, allow_nan=False)

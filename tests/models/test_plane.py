@@ -5,7 +5,7 @@ import pytest
 
 import models
 import optimizers
-from models.plane import landscape_plane, principal_plane, project
+from models.plane import landscape_plane, principal_plane, project, top_two
 
 
 def _planar_paths(d=12, steps=30, runs=3, seed=0):
@@ -106,3 +106,57 @@ def test_bad_arguments_are_refused():
         landscape_plane(_Bowl(), paths, grid=1)
     with pytest.raises(ValueError, match=r"paths must have shape \(steps\+1, runs, d\)"):
         landscape_plane(_Bowl(), np.zeros(3))
+
+
+def _svd_top_two(m):
+    _, s, vt = np.linalg.svd(m, full_matrices=False)
+    return s[:2] ** 2, vt[:2]
+
+
+def _race_matrix(steps=150):
+    """The matrix the dashboard's plane takes apart: every recorded point of four runs of the
+    spiral MLP (354 parameters) minus the centre, column means removed."""
+    obj = models.get("mlp", n=200)
+    paths = np.concatenate(
+        [
+            optimizers.run(optimizers.get(name, lr=lr), obj, obj.x0, steps).params[:, None]
+            for name, lr in (("sgd", 0.3), ("momentum", 0.1), ("rmsprop", 0.01), ("adam", 0.01))
+        ],
+        axis=1,
+    )
+    m = paths.reshape(-1, obj.dim) - paths[-1, 0]
+    return m - m.mean(axis=0)
+
+
+@pytest.mark.parametrize(
+    "shape", [(484, 354), (60, 354), (354, 60), (40, 3), (3, 40)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
+def test_the_top_two_directions_equal_the_svds_up_to_sign(shape):
+    rng = np.random.default_rng(sum(shape))
+    # decaying spectrum, as paths have: a few directions hold most of the spread
+    n, d = shape
+    k = min(n, d)
+    left = np.linalg.qr(rng.standard_normal((n, k)))[0]
+    right = np.linalg.qr(rng.standard_normal((d, k)))[0]
+    m = (left * 0.7 ** np.arange(k)) @ right.T
+    var, u = top_two(m)
+    want_var, want_u = _svd_top_two(m)
+    np.testing.assert_allclose(var, want_var, rtol=1e-9)
+    np.testing.assert_allclose(np.abs(np.sum(u * want_u, axis=1)), 1.0, atol=1e-9)
+    np.testing.assert_allclose(u @ u.T, np.eye(2), atol=1e-12)
+
+
+def test_the_planes_directions_of_a_real_race_equal_the_svds_up_to_sign():
+    m = _race_matrix()
+    var, u = top_two(m)
+    want_var, want_u = _svd_top_two(m)
+    np.testing.assert_allclose(var, want_var, rtol=1e-9)
+    np.testing.assert_allclose(np.abs(np.sum(u * want_u, axis=1)), 1.0, atol=1e-8)
+
+
+def test_rank_below_two_gets_an_orthonormal_pair_with_zero_variance():
+    for m in (np.zeros((5, 30)), np.outer(np.arange(5.0) - 2, np.ones(30))):
+        var, u = top_two(m)
+        np.testing.assert_allclose(u @ u.T, np.eye(2), atol=1e-12)
+        assert var[1] == 0.0
+        assert var[0] == pytest.approx(float((m * m).sum()))
