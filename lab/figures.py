@@ -188,9 +188,3 @@ def run_style(exp: Experiment) -> RunStyle:
 
 def no_charts(exp: Experiment, data: dict[str, Any], land: tuple) -> list:
     return []
-
-
-def specs(built: list) -> list[dict]:
-    """Vega-Lite specs of the views' charts: Altair charts are turned into specs, specs made
-    from templates are kept."""
-    return [c if isinstance(c, dict) else charts.to_spec(c) for c in built]

@@ -12,13 +12,13 @@ from typing import Any
 
 from . import figures
 
-Charts = Callable[[Any, dict[str, Any], tuple], list]  # (experiment, tables, landscape) -> charts
+Charts = Callable[[Any, dict[str, Any], tuple], list]  # (experiment, tables, landscape) -> specs
 
 
 @dataclass(frozen=True)
 class View:
     """One tab: its title (also its value in a link's ``tab=``), the text above its charts, and
-    the function that builds its Altair charts from an experiment's tables and landscape."""
+    the function that builds its chart specs from an experiment's tables and landscape."""
 
     title: str
     caption: str = ""

@@ -9,6 +9,7 @@ import streamlit as st
 
 from lab import (
     budget,
+    charts,
     closeup,
     codecs,
     figures,
@@ -32,7 +33,7 @@ def chart_specs(exp: ex.Experiment, title: str) -> list[dict]:
     """The view's charts as specs with Arrow data, built once per setup and view."""
     land = landscape((exp.surface, exp.surface_params))
     built = views.BY_TITLE[title].charts(exp, tables(exp), land)
-    return [arrow_datasets(spec) for spec in figures.specs(built)]
+    return [arrow_datasets(spec) for spec in built]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -182,7 +183,7 @@ def closeup_spec(exp: ex.Experiment, run: int, step: int) -> dict | None:
         return None
     _, picture, lines = landscape((exp.surface, exp.surface_params))
     chart = closeup.step_closeup(picture, lines, rows, figures.run_style(exp))
-    return arrow_datasets(figures.specs([chart])[0])
+    return arrow_datasets(charts.to_spec(chart))
 
 
 def _summary(exp: ex.Experiment, view: View) -> None:

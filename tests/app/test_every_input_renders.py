@@ -30,6 +30,7 @@ from lab import (
     sweeps,
 )
 from lab import views as lab_views
+from lab.charts import to_spec
 from lab.simulate import simulate
 from lab.ui import guard, state
 
@@ -240,18 +241,20 @@ def every_spec(query: dict) -> tuple[list[dict], list[str]]:
     if surface.dim == 2:
         for r in results:
             if r.ok and len(rows := step_arrows.at_steps(r, surface, [1])):
-                built.append(closeup.step_closeup(land[1], land[2], rows, figures.run_style(exp)))
+                built.append(
+                    to_spec(closeup.step_closeup(land[1], land[2], rows, figures.run_style(exp)))
+                )
     table = sweeps.lr_sweep(exp, np.geomspace(1e-5, 10, 8))
     axes = sweeps.map_axes(exp.runs[0].optimizer, n=6)
     grid = sweeps.hyper_map(exp, 0, "lr", axes.x_values, axes.y_param, axes.y_values)
     summary, runs = sweeps.summarise_lr_sweep(table), figures.run_style(exp)
     for metric in sweeps.METRICS:
         best = sweeps.best_lrs(table, metric)
-        built.append(sweep_charts.lr_sensitivity_chart(summary, best, runs, metric))
-        built.append(sweep_charts.hyper_map_chart(grid, metric))
+        built.append(to_spec(sweep_charts.lr_sensitivity_chart(summary, best, runs, metric)))
+        built.append(to_spec(sweep_charts.hyper_map_chart(grid, metric)))
     if surface.dim == 2:
-        built.append(sweep_charts.basins_chart(sweeps.basins(exp, 0, n=6), surface))
-    return figures.specs(built), reasons
+        built.append(to_spec(sweep_charts.basins_chart(sweeps.basins(exp, 0, n=6), surface)))
+    return built, reasons
 
 
 SETUPS = [

@@ -16,7 +16,7 @@ def _specs(exp: ex.Experiment) -> list[str]:
     out = []
     for view in views.ALL:
         if view.charts:
-            for spec in figures.specs(view.charts(exp, data, land)):
+            for spec in view.charts(exp, data, land):
                 spec = {k: v for k, v in spec.items() if k != "datasets"}
                 out.append(json.dumps(spec, sort_keys=True, default=str))
     return out
@@ -31,7 +31,7 @@ def test_altairs_class_table_is_built_once_and_gives_the_same_specs(monkeypatch)
 
 
 def test_every_spec_carries_the_projector_config():
-    (spec,) = figures.specs(views.LOSS.charts(ex.Experiment(), *_tables(ex.Experiment()))[:1])
+    (spec,) = views.LOSS.charts(ex.Experiment(), *_tables(ex.Experiment()))[:1]
     for key, values in charts.CONFIG.items():
         assert values.items() <= spec["config"][key].items()
 

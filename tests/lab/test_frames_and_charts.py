@@ -77,7 +77,7 @@ def test_clickable_cells_cover_the_window_and_contours_the_plane_a_map_may_show(
 @pytest.mark.parametrize("view", views.ALL, ids=lambda v: v.title)
 def test_every_view_builds_specs_with_their_data(surface, view):
     exp = ex.Experiment(surface=surface, steps=100)
-    specs = figures.specs(view.charts(exp, figures.tables(exp), figures.landscape(exp)))
+    specs = view.charts(exp, figures.tables(exp), figures.landscape(exp))
     dim = exp.objective().dim
     expected = {
         views.TRAJECTORIES: 3 - dim,

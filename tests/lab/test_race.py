@@ -14,9 +14,7 @@ from lab.run_style import SOLID, RunStyle
 
 
 def _map_spec(exp: ex.Experiment) -> dict:
-    (spec,) = figures.specs(
-        views.TRAJECTORIES.charts(exp, figures.tables(exp), figures.landscape(exp))
-    )
+    (spec,) = views.TRAJECTORIES.charts(exp, figures.tables(exp), figures.landscape(exp))
     return spec
 
 
@@ -55,9 +53,7 @@ def test_the_map_carries_its_own_play_controls_and_clock():
 
 def test_a_one_d_race_plays_too():
     exp = lessons.BY_KEY["too_high"].experiment
-    charts = figures.specs(
-        views.TRAJECTORIES.charts(exp, figures.tables(exp), figures.landscape(exp))
-    )
+    charts = views.TRAJECTORIES.charts(exp, figures.tables(exp), figures.landscape(exp))
     assert playback.PLAY in _params(charts[0])
 
 
@@ -143,9 +139,7 @@ def test_every_lesson_map_serialises_as_strict_json():
                 *model_figures.boundary_charts(exp, tables),
             ]
         else:
-            specs = figures.specs(
-                views.TRAJECTORIES.charts(exp, figures.tables(exp), figures.landscape(exp))
-            )
+            specs = views.TRAJECTORIES.charts(exp, figures.tables(exp), figures.landscape(exp))
         assert specs, lesson.key
         for spec in specs:
             plain = {k: v for k, v in spec.items() if k != "datasets"}

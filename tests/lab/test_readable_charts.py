@@ -97,13 +97,13 @@ def test_gain_is_left_out_where_the_gradient_is_tiny_next_to_its_neighbours():
 
 def test_every_learning_rate_spec_is_valid_json_on_a_diverging_setup():
     exp = ex.Experiment(runs=(ex.run_config("sgd", lr=0.01), ex.run_config("momentum", lr=0.01)))
-    for spec in figures.specs(figures.learning_rate_charts(exp, figures.tables(exp), ())):
+    for spec in figures.learning_rate_charts(exp, figures.tables(exp), ()):
         json.dumps(_without_data(spec), allow_nan=False)
 
 
 def test_the_saddle_loss_axis_has_even_ticks_at_zero_and_powers_of_ten():
     exp = ex.Experiment(surface="saddle", steps=200)
-    loss, _ = figures.specs(figures.loss_charts(exp, figures.tables(exp), ()))
+    loss, _ = figures.loss_charts(exp, figures.tables(exp), ())
     (axis,) = [a for a in _y_axes(loss) if "values" in a]
     values = axis["values"]
     assert 0.0 in values and values == sorted(values)
@@ -126,7 +126,7 @@ def test_symlog_ticks(values, expected):
 
 def test_log_axes_label_powers_of_ten_only_and_never_with_e_plus():
     exp = ex.Experiment(steps=300)
-    specs = figures.specs(
+    specs = (
         figures.loss_charts(exp, figures.tables(exp), ())
         + figures.learning_rate_charts(exp, figures.tables(exp), ())
         + figures.state_charts(exp, figures.tables(exp), ())
@@ -192,9 +192,8 @@ def test_legends_show_the_longest_lesson_label_whole():
     needed = 0.6 * (charts.FONT - 1) * len(longest)  # Source Sans / Helvetica: ~0.5–0.6 em
     lesson = next(lesson for lesson in lessons.LESSONS if longest in lesson.experiment.labels())
     exp = lesson.experiment
-    specs = figures.specs(
-        figures.loss_charts(exp, figures.tables(exp), ())
-        + figures.learning_rate_charts(exp, figures.tables(exp), ())
+    specs = figures.loss_charts(exp, figures.tables(exp), ()) + figures.learning_rate_charts(
+        exp, figures.tables(exp), ()
     )
     for spec in specs:
         limits = [

@@ -59,7 +59,7 @@ def _fresh(builder, *args):
 
 
 def _charts(view, exp):
-    return figures.specs(view.charts(exp, figures.tables(exp), figures.landscape(exp)))
+    return view.charts(exp, figures.tables(exp), figures.landscape(exp))
 
 
 def _assert_same(filled, fresh):
