@@ -138,6 +138,16 @@ class ModelObjective:
         return self.x0
 
     @property
+    def blocks(self) -> tuple[tuple[slice, tuple[int, ...]], ...]:
+        """How the parameter vector splits into tensors, in order: each layer's weight matrix
+        (fan_out, fan_in) and bias (fan_out,) (what Muon orthogonalises, matrix by matrix)."""
+        return tuple(
+            part
+            for layer in self.network.layers
+            for part in ((layer.weight, layer.weight_shape), (layer.bias, (layer.fan_out,)))
+        )
+
+    @property
     def stochastic(self) -> bool:
         """Whether gradients come from mini-batches smaller than the training set."""
         return self.batch_size < self.data.n_train

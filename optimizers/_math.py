@@ -45,3 +45,30 @@ def prepare_grad(grads: Array, params: Array, l2: Scalar | None, maximize: bool)
 def decoupled_decay(params: Array, lr: Scalar, weight_decay: Scalar) -> Array:
     """The decoupled (AdamW) part of an update: ``θ·(1 − lr·λ) − θ``."""
     return params * (1 - lr * weight_decay) - params
+
+
+def fma(a: Scalar, b: Array, c: Array) -> Array:
+    """``a·b + c`` rounded once, as torch's ``c.add_(b, alpha=a)`` computes it on CPU (a fused
+    multiply-add): Dekker's exact product and Knuth's exact sum, whose sum of errors is added
+    last (exact but for a rare tie). Falls back to ``a*b + c`` where a value is beyond 1e300.
+
+    >>> a, b, c = 0.1, np.array([3.0]), np.array([-0.30000000000000004])
+    >>> fma(a, b, c), a * b + c  # the product's rounding error, which a·b + c loses
+    (array([-2.77555756e-17]), array([0.]))
+    """
+    p = a * b
+    a_hi, a_lo = _split(a)
+    b_hi, b_lo = _split(b)
+    error = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    s = p + c
+    bb = s - p
+    sum_error = (p - (s - bb)) + (c - bb)
+    out = s + (sum_error + error)
+    return np.where(np.isfinite(out), out, p + c)
+
+
+def _split(a: Scalar) -> tuple[Array, Array]:
+    """Dekker's split of a float64 into two halves of 26 bits, exact."""
+    c = 134217729.0 * np.asarray(a)  # 2**27 + 1
+    hi = c - (c - a)
+    return hi, a - hi

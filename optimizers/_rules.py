@@ -27,7 +27,7 @@ def symbols(specs: tuple[Hyperparam, ...], *names: str) -> tuple[Sym, ...]:
 
 def gradient(h: Mapping[str, Any], specs: tuple[Hyperparam, ...], coupled: bool = True) -> Line:
     """``g_t``: the gradient, negated to maximise, plus λθ for coupled (L2) weight decay."""
-    g: Expr = -GRAD if h["maximize"] else GRAD
+    g: Expr = -GRAD if h.get("maximize") else GRAD  # torch's LBFGS and Muon have no maximize
     if coupled and h.get("weight_decay") and not h.get("decoupled_weight_decay"):
         (lam,) = symbols(specs, "weight_decay")
         g = g + lam * THETA_PREV

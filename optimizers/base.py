@@ -21,6 +21,20 @@ Array = np.ndarray
 Scalar = float | Array
 
 
+class Oracle(NamedTuple):
+    """The objective, for an optimizer that needs more of it than the gradient at θ: L-BFGS
+    evaluates it along its line search, Muon reads which coordinates form a matrix.
+
+    ``value_and_grad(x)`` gives f and ∇f at points ``x`` (..., d), with the run's gradient noise
+    (None for a mini-batch objective, whose loss changes from call to call); ``blocks`` says how
+    the parameter vector splits into tensors, as ``(slice, shape)`` pairs in order (a model's
+    weight matrices ``(fan_out, fan_in)`` and biases), or None when it is one vector.
+    """
+
+    value_and_grad: Callable[[Array], tuple[Array, Array]] | None
+    blocks: tuple[tuple[slice, tuple[int, ...]], ...] | None = None
+
+
 class Step(NamedTuple):
     """What one optimizer step produces.
 
@@ -96,6 +110,9 @@ class Optimizer:
     learning rate in force (so the run loop can apply a schedule) and returns the effective
     learning rate. Neither mutates its inputs.
 
+    An optimizer that needs the objective itself has ``bind``: ``bind(oracle)`` returns the
+    optimizer whose steps use that :class:`Oracle` (the run loop binds before the first step).
+
     A hyperparameter is a number, or an array of one value per run shaped ``(..., 1)`` to
     broadcast against the batch axes of the parameters ``(..., d)``: ``lr`` of shape (N, 1) is N
     runs. Per-coordinate values (shape ``(d,)``) are refused when the optimizer is built.
@@ -105,6 +122,7 @@ class Optimizer:
     hyperparams: Mapping[str, Any]
     init: Callable[[Array], Any] = field(repr=False)
     step: Callable[[Array, Any, Array, Scalar], Step] = field(repr=False)
+    bind: Callable[[Oracle], Optimizer] | None = field(default=None, repr=False)
 
     def update(self, grads: Array, state: Any, params: Array) -> tuple[Array, Any]:
         """One step at the optimizer's own learning rate: ``(updates, new_state)``."""

@@ -16,7 +16,9 @@ from . import (
     adam,
     adamax,
     asgd,
+    lbfgs,
     lion,
+    muon,
     nadam,
     radam,
     rmsprop,
@@ -31,7 +33,9 @@ class Entry(NamedTuple):
     """Everything an optimizer declares: its factory, display name, hyperparameters (with
     symbols and ranges), state fields (with symbols and labels), update rule as display lines,
     notes on how torch, Keras and optax differ, and the hyperparameter a 2-D sweep map pairs
-    with the learning rate (None: the first other numeric one)."""
+    with the learning rate (None: the first other numeric one), and the names of the
+    hyperparameters and state fields that steer or count an inner loop (L-BFGS's iterations,
+    Muon's Newton–Schulz steps), which no per-coordinate rule line can show."""
 
     factory: Callable[..., Optimizer]
     title: str  # display name
@@ -40,6 +44,7 @@ class Entry(NamedTuple):
     rule: Callable[[dict[str, Any]], list[Line]]
     notes: str
     sweep_partner: str | None
+    loop: tuple[str, ...] = ()  # hyperparameters and state fields of an inner loop (see NOTES)
 
 
 def _entry(module: ModuleType, factory: Callable[..., Optimizer], title: str, **kw: Any) -> Entry:
@@ -51,6 +56,7 @@ def _entry(module: ModuleType, factory: Callable[..., Optimizer], title: str, **
         "rule": module.rule,
         "notes": module.NOTES,
         "sweep_partner": getattr(module, "SWEEP_PARTNER", None),
+        "loop": getattr(module, "LOOP", ()),
     }
     return Entry(factory, title, **(fields | kw))
 
@@ -72,6 +78,8 @@ _REGISTRY: dict[str, Entry] = {
     "rprop": _entry(rprop, rprop.rprop, "Rprop"),
     "asgd": _entry(asgd, asgd.asgd, "ASGD"),
     "adafactor": _entry(adafactor, adafactor.adafactor, "Adafactor"),
+    "lbfgs": _entry(lbfgs, lbfgs.lbfgs, "L-BFGS"),
+    "muon": _entry(muon, muon.muon, "Muon"),
 }
 
 

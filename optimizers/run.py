@@ -11,7 +11,7 @@ import numpy as np
 
 from params import Param
 
-from .base import Optimizer, Step
+from .base import Optimizer, Oracle, Step
 from .schedules import Schedule
 from .trajectory import Outcome, Trajectory
 
@@ -118,6 +118,8 @@ def run(
         lr_per_step = np.empty((steps, *x.shape[:-1], 1)) if record == "trajectory" else None
         lrs = _Plateau(schedule, base_lr, objective, x.shape[:-1], lr_per_step)
     low, high = _escape_box(objective, bounds_margin, x.shape[-1])
+    if optimizer.bind is not None:  # L-BFGS's line search, Muon's matrices
+        optimizer = optimizer.bind(oracle(objective, noise, rng))
     path = _path(optimizer, objective, x, steps, lrs, noise, rng)
     with np.errstate(all="ignore"):  # diverging runs overflow: expected, and handled below
         if record == "outcome":
@@ -152,6 +154,26 @@ def _path(
         state = result.state
         x = x + result.updates
         yield g, result, x
+
+
+def oracle(
+    objective: Objective, noise: float = 0.0, rng: np.random.Generator | None = None
+) -> Oracle:
+    """The :class:`~optimizers.base.Oracle` of ``objective``: its loss and gradient at any point
+    (each gradient with the run's noise, drawn from ``rng``), unless it is a mini-batch
+    objective, and its ``blocks`` where it declares them."""
+    blocks = getattr(objective, "blocks", None)
+    if getattr(objective, "stochastic", False):
+        return Oracle(None, blocks)
+    rng = rng if rng is not None else np.random.default_rng(0)
+
+    def value_and_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        g = objective.grad(x)
+        if noise:
+            g = g + noise * rng.standard_normal(np.shape(x))
+        return objective.f(x), g
+
+    return Oracle(value_and_grad, blocks)
 
 
 class _Plateau:
@@ -282,7 +304,7 @@ def footprint(
     shape = np.broadcast_shapes(tuple(shape), optimizer.batch_shape)
     size, runs = math.prod(shape), math.prod(shape[:-1])
     state = optimizer.init(np.zeros(shape[-1:]))
-    fields = sum(v is not None and n != "step" for n, v in zip(state._fields, state, strict=True))
+    fields = len(_recorded(state))
     work = getattr(objective, "work", None)
     per_run = work.held if work is not None else 16
     if record == "outcome":
@@ -409,11 +431,21 @@ def _escape_box(
     return b[:, 0] - margin * width, b[:, 1] + margin * width
 
 
+def _recorded(state: Any) -> list[str]:
+    """The fields of an optimizer state a trajectory records: every number or array but the
+    step count (None marks a switched-off field; a tuple is a run's private memory, such as
+    L-BFGS's history of pairs)."""
+    return [
+        name
+        for name, value in zip(state._fields, state, strict=True)
+        if value is not None and name != "step" and not isinstance(value, tuple)
+    ]
+
+
 def _record(states: dict[str, np.ndarray], state: Any, i: int, steps: int) -> None:
     if not states:  # first step: allocate one array per recorded field
-        for name, value in zip(state._fields, state, strict=True):
-            if value is not None and name != "step":
-                states[name] = np.empty((steps, *np.shape(value)))
+        for name in _recorded(state):
+            states[name] = np.empty((steps, *np.shape(getattr(state, name))))
     for name, a in states.items():
         a[i] = getattr(state, name)
 

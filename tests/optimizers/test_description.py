@@ -123,10 +123,13 @@ def test_the_rule_shows_every_declared_symbol(name):
     )
     initial = {f.initial for f in e.state}  # shown as the state field at t − 1 = 0
     for spec in e.hyperparams:
-        if spec.kind is not bool and spec.name not in initial:
+        if spec.kind is not bool and spec.name not in initial | set(e.loop):
             assert spec.symbol in shown, (name, spec.name, spec.symbol)
     for field in e.state:
-        assert field.symbol in shown, (name, field.name)
+        if field.name not in e.loop:
+            assert field.symbol in shown, (name, field.name)
+    for loop in e.loop:  # an inner loop's controls and counters: the notes describe each
+        assert f"`{loop}`" in e.notes, (name, loop)
 
 
 def test_initial_state_values_come_from_the_declaration():

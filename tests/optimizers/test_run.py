@@ -175,6 +175,8 @@ def test_diverging_runs_warn_nothing(name):
         variants, ("rosenbrock", "goldstein_price", "least_squares")
     ):
         s = surfaces.get(surface)
+        if name == "lbfgs" and s.stochastic:  # refused: its line search needs one function
+            continue
         for margin in (10.0, None):  # None: on to inf and NaN
             opt = optimizers.get(name, lr=lrs, **h)
             traj = optimizers.run(opt, s, s.start, 150, noise=1.0, bounds_margin=margin)

@@ -44,7 +44,8 @@ from hypothesis import strategies as st
 
 import optimizers
 import surfaces
-from optimizers import schedules
+from optimizers import lbfgs, schedules
+from optimizers.run import oracle
 
 torch.set_default_dtype(torch.float64)
 
@@ -83,7 +84,7 @@ PAIRS = {
 
 
 def test_every_torch_optimizer_is_checked_live():
-    assert set(TORCH_CLASS) == set(optimizers.names()) - BEYOND_TORCH
+    assert set(TORCH_CLASS) == set(optimizers.names()) - BEYOND_TORCH - {"lbfgs", "muon"}
     assert all(hasattr(torch.optim, cls) for cls in TORCH_CLASS.values())
 
 
@@ -445,3 +446,306 @@ def test_plateau_in_the_run_loop_reacts_to_each_runs_own_loss(data):
             continue
         want = torch_plateau("plateau", p, float(lr[run, 0]), traj.loss[:-1, run])
         np.testing.assert_array_equal(traj.lr[:, run, 0], want)
+
+
+# --- optimizers that need the objective: L-BFGS (its closure), Muon (matrices) ------------------
+
+BOUND = {"lbfgs": "LBFGS", "muon": "Muon"}  # checked below, not by the loop above
+CHAOS = 10
+
+
+def test_optimizers_that_need_the_objective_are_checked_live():
+    assert set(BOUND) | set(TORCH_CLASS) == set(optimizers.names()) - BEYOND_TORCH
+    assert all(hasattr(torch.optim, cls) for cls in BOUND.values())
+
+
+def drawn(name, draw, ints=None):
+    """Our keywords for ``name``: numbers from their spans (whole numbers from ``ints`` or the
+    control's range), switches at random, two learning rates as an array of shape (2, 1)."""
+    h = {}
+    for spec in optimizers.hyperparams(name):
+        if spec.kind is bool:
+            h[spec.name] = draw(st.booleans())
+        elif spec.kind is int:
+            lo, hi = (ints or {}).get(spec.name, spec.ui_range)
+            h[spec.name] = draw(st.integers(int(lo), int(hi)))
+        elif spec.name == "lr":
+            h["lr"] = np.array([[number(spec, draw)], [number(spec, draw)]])
+        else:
+            h[spec.name] = number(spec, draw)
+    return h
+
+
+def lbfgs_kwargs(h, lr):
+    kwargs = {k: v for k, v in h.items() if k not in ("lr", "line_search")}
+    return kwargs | {"lr": lr, "line_search_fn": "strong_wolfe" if h["line_search"] else None}
+
+
+def torch_lbfgs(h, surface, x0, steps, nudge=0.0):
+    """torch's LBFGS from each start, its closure evaluating the surface: (steps + 1, 2, d), and
+    each run's state before each step as our :class:`optimizers.lbfgs.Memory` (steps, 2)."""
+    out = np.full((steps + 1, *x0.shape), np.nan)
+    out[0] = x0
+    memories = [[None] * len(x0) for _ in range(steps)]
+    for run, start in enumerate(x0):
+        p = torch.nn.Parameter(torch.tensor(start))
+        opt = torch.optim.LBFGS([p], **lbfgs_kwargs(h, float(h["lr"][run, 0])))
+
+        def closure(p=p):
+            x = p.detach().numpy().copy()
+            p.grad = torch.tensor(surface.grad(x))
+            return torch.tensor(float(surface.f(x)))
+
+        for t in range(steps):
+            memories[t][run] = memory(opt.state[p])
+            if nudge:  # before the step: its iterations amplify roundings from the first on
+                with torch.no_grad():
+                    p.mul_(torch.tensor(1 + nudge * (-1.0) ** (t + np.arange(len(start)))))
+            with np.errstate(all="ignore"):
+                if not np.all(np.abs(out[t, run]) < HUGE):
+                    break
+                opt.step(closure)
+            out[t + 1, run] = p.detach().numpy()
+    return out, memories
+
+
+def torch_lbfgs_step(h, lr, mem, theta, surface):
+    """torch's LBFGS step from θ = ``theta`` with its state set to our Memory ``mem``."""
+    p = torch.nn.Parameter(torch.tensor(theta))
+    opt = torch.optim.LBFGS([p], **lbfgs_kwargs(h, lr))
+    if mem.func_evals:
+        t = torch.tensor
+        opt.state[p].update(
+            func_evals=mem.func_evals,
+            n_iter=mem.n_iter,
+            d=t(mem.d),
+            t=mem.t,
+            old_dirs=[t(y) for y in mem.dirs],
+            old_stps=[t(s) for s in mem.stps],
+            ro=[t(r) for r in mem.ro],
+            H_diag=t(mem.H_diag),
+            prev_flat_grad=t(mem.prev_flat_grad),
+            prev_loss=mem.prev_loss,
+        )
+
+    def closure():
+        x = p.detach().numpy().copy()
+        p.grad = torch.tensor(surface.grad(x))
+        return torch.tensor(float(surface.f(x)))
+
+    with np.errstate(all="ignore"):
+        opt.step(closure)
+    return p.detach().numpy().copy()
+
+
+def memory(state):
+    """torch's LBFGS state as our Memory."""
+    if not state:
+        return lbfgs.Memory()
+
+    def array(key):
+        value = state.get(key)
+        return None if value is None else value.detach().numpy().copy()
+
+    return lbfgs.Memory(
+        dirs=tuple(y.numpy().copy() for y in state.get("old_dirs") or ()),
+        stps=tuple(s.numpy().copy() for s in state.get("old_stps") or ()),
+        ro=tuple(float(r) for r in state.get("ro") or ()),
+        H_diag=float(state.get("H_diag", 1.0)),
+        d=array("d"),
+        t=float(state.get("t", 0.0)),
+        prev_flat_grad=array("prev_flat_grad"),
+        prev_loss=float(state.get("prev_loss", 0.0)),
+        n_iter=int(state["n_iter"]),
+        func_evals=int(state["func_evals"]),
+    )
+
+
+def compare(opt, surface, ref, x0, spread, steps, free, nudged=None):
+    """Teacher-forced over ``steps`` rows of torch's run ``ref``, then our free run over ``free``
+    steps against it, within REL or torch's own ``spread`` (its run nudged by NUDGE).
+
+    With ``nudged`` (L-BFGS), each teacher-forced step starts from torch's state too, and its
+    bound is at least CHAOS times how far torch's own step moves when θ is nudged: ``nudged(t)``
+    gives torch's state before step t and its step from θ_t·(1 ± NUDGE). One L-BFGS step is up to
+    ``max_iter`` iterations, and where they amplify roundings (a diverging run's huge
+    gradients, a line search deciding on a tie) torch disagrees with itself as much."""
+    state = opt.init(ref[0])
+    worst = 0.0
+    for t in range(steps):
+        if not np.isfinite(ref[t + 1]).all():
+            break
+        bound = REL
+        if nudged is not None:
+            memories, moved = nudged(t)
+            state = state._replace(memory=memories)
+            seen = largest(ref[: t + 2])
+            bound = np.maximum(REL, CHAOS * relative_error(moved, ref[t + 1], ref[t], seen))
+        with np.errstate(all="ignore"):
+            updates, state = opt.update(surface.grad(ref[t]), state, ref[t])
+        error = relative_error(ref[t] + updates, ref[t + 1], ref[t], largest(ref[: t + 2]))
+        worst = max(worst, float((error / bound).max()))
+    assert worst < 1, f"teacher-forced: largest relative step error {worst:.3g} × the bound"
+
+    traj = optimizers.run(opt, surface, x0, free, bounds_margin=None)
+    rows = np.isfinite(ref[: free + 1]).all(axis=(1, 2)) & np.isfinite(spread).all(axis=(1, 2))
+    n = int(np.argmin(rows)) if not rows.all() else free + 1
+    before = ref[np.maximum(np.arange(n) - 1, 0)]
+    seen = np.maximum.accumulate(np.abs(ref[:n]).max(axis=-1), axis=0)[..., None]
+    error = relative_error(traj.params[:n], ref[:n], before, seen)
+    # chaos: one nudged run samples how far torch drifts from itself; the largest drift so far,
+    # times CHAOS, bounds where another run of the same rounding noise (ours) may be
+    drift = np.maximum.accumulate(relative_error(spread[:n], ref[:n], before, seen), axis=0)
+    bound = np.maximum(REL, CHAOS * drift)
+    worst = (error / bound).max(initial=0.0)
+    assert worst < 1, f"free-running: relative error {float(error.max()):.3g} beyond the bound"
+
+
+@settings(max_examples=15)
+@given(data=st.data())
+def test_lbfgs_steps_match_torch_with_and_without_line_search(data):
+    h = drawn("lbfgs", data.draw, ints={"max_iter": (1, 25), "max_eval": (1, 40)})
+    surface = surfaces.get(data.draw(st.sampled_from(SURFACES)))
+    x0 = starts(surface, data.draw)
+    steps = 40
+    ref, memories = torch_lbfgs(h, surface, x0, steps)
+    spread, _ = torch_lbfgs(h, surface, x0, steps, nudge=NUDGE)
+
+    def nudged(t):
+        sign = (-1.0) ** np.arange(x0.shape[-1])
+        moved = [
+            torch_lbfgs_step(h, float(h["lr"][run, 0]), memories[t][run], theta, surface)
+            for run, theta in enumerate(ref[t] * (1 + NUDGE * sign))
+        ]
+        return tuple(memories[t]), np.array(moved)
+
+    opt = optimizers.get("lbfgs", **h).bind(oracle(surface))
+    compare(opt, surface, ref, x0, spread, steps, steps, nudged)
+
+
+def test_lbfgs_counts_evaluations_and_iterations_as_torch_does():
+    surface = surfaces.get("rosenbrock")
+    for line_search in (False, True):
+        h = {"lr": np.array([[1.0], [0.5]]), "max_iter": 7, "line_search": line_search}
+        traj = optimizers.run(optimizers.get("lbfgs", **h), surface, [-1.2, 1.0], 6)
+        for run, lr in enumerate((1.0, 0.5)):
+            p = torch.nn.Parameter(torch.tensor([-1.2, 1.0]))
+            kwargs = lbfgs_kwargs(optimizers.defaults("lbfgs") | h, lr)
+            opt = torch.optim.LBFGS([p], **kwargs)
+
+            def closure(p=p):
+                x = p.detach().numpy().copy()
+                p.grad = torch.tensor(surface.grad(x))
+                return torch.tensor(float(surface.f(x)))
+
+            for t in range(6):
+                opt.step(closure)
+                state = opt.state[p]
+                assert traj.state["func_evals"][t, run, 0] == state["func_evals"]
+                assert traj.state["n_iter"][t, run, 0] == state["n_iter"]
+            assert traj.state["func_evals"][-1, run, 0] > 6  # several evaluations per step
+
+
+class float64_newton_schulz:
+    """torch's Muon with its Newton–Schulz iteration in float64 instead of bfloat16 (the one
+    difference from ours, which runs in float64)."""
+
+    def __enter__(self):
+        from torch.optim import _muon
+
+        self.module, self.saved = _muon, _muon._zeropower_via_newtonschulz
+        assert "bfloat16" in self.saved.__code__.co_names  # what this replaces is still there
+        _muon._zeropower_via_newtonschulz = _float64(self.saved)
+
+    def __exit__(self, *exc):
+        self.module._zeropower_via_newtonschulz = self.saved
+
+
+def _float64(ns):
+    """``ns`` with tensors' ``bfloat16()`` made a no-op for the call (a float64 tensor stays)."""
+
+    def call(grad, ns_coefficients, ns_steps, eps):
+        saved = torch.Tensor.bfloat16
+        torch.Tensor.bfloat16 = lambda self, *a, **k: self.clone()  # a copy, as a cast makes
+        try:
+            return ns(grad, ns_coefficients, ns_steps, eps)
+        finally:
+            torch.Tensor.bfloat16 = saved
+
+    return call
+
+
+def muon_kwargs(h, lr):
+    kwargs = {k: v for k, v in h.items() if k not in ("lr", "ns_a", "ns_b", "ns_c")}
+    kwargs["adjust_lr_fn"] = "match_rms_adamw" if kwargs.pop("match_rms_adamw") else "original"
+    return kwargs | {"lr": lr, "ns_coefficients": (h["ns_a"], h["ns_b"], h["ns_c"])}
+
+
+def torch_muon(h, grad, x0, steps, blocks=None, nudge=0.0):
+    """torch's Muon from each start (a 1 × d matrix, or one parameter per block)."""
+    out = np.full((steps + 1, *x0.shape), np.nan)
+    out[0] = x0
+    for run, start in enumerate(x0):
+        parts = blocks or ((slice(None), (1, len(start))),)
+        shapes = [shape if len(shape) == 2 else (1, *shape) for _, shape in parts]
+        ps = [
+            torch.nn.Parameter(torch.tensor(start[where]).reshape(shape))
+            for (where, _), shape in zip(parts, shapes, strict=True)
+        ]
+        opt = torch.optim.Muon(ps, **muon_kwargs(h, float(np.ravel(h["lr"])[run])))
+        x = start.copy()
+        for t in range(steps):
+            with np.errstate(all="ignore"):
+                g = grad(x)
+            if not (np.all(np.abs(g) < HUGE) and np.all(np.abs(x) < HUGE)):
+                break
+            for p, (where, _) in zip(ps, parts, strict=True):
+                p.grad = torch.tensor(g[where]).reshape(p.shape)
+            opt.step()
+            x = np.concatenate([p.detach().numpy().ravel() for p in ps])
+            if nudge:
+                x = x * (1 + nudge * (-1.0) ** (t + np.arange(len(x))))
+                for p, (where, _) in zip(ps, parts, strict=True):
+                    with torch.no_grad():
+                        p.copy_(torch.tensor(x[where]).reshape(p.shape))
+            out[t + 1, run] = x
+    return out
+
+
+@settings(max_examples=30)
+@given(data=st.data())
+def test_muon_steps_match_torch_on_a_function(data):
+    h = drawn("muon", data.draw, ints={"ns_steps": (0, 8)})
+    surface = surfaces.get(data.draw(st.sampled_from(SURFACES)))
+    x0 = starts(surface, data.draw)
+    with float64_newton_schulz():
+        ref = torch_muon(h, surface.grad, x0, STEPS)
+        spread = torch_muon(h, surface.grad, x0, FREE, nudge=NUDGE)
+    compare(optimizers.get("muon", **h), surface, ref, x0, spread, STEPS, FREE)
+
+
+def test_muon_orthogonalises_each_weight_matrix_of_a_model_as_torch_does():
+    import models
+
+    model = models.get("mlp", dataset="xor", hidden=(5, 3), n=40)
+    x0 = model.start[None]
+    h = {"lr": 0.05, "weight_decay": 0.01}
+    traj = optimizers.run(optimizers.get("muon", **h), model, x0, 30)
+    full = optimizers.defaults("muon") | h
+    with float64_newton_schulz():
+        ref = torch_muon(full, model.grad, x0, 30, blocks=model.blocks)
+    np.testing.assert_allclose(traj.params, ref, rtol=1e-12, atol=1e-14)
+    # the 5 × 2 first layer is tall: ρ = √(5/2); a bias is a row: ρ = 1
+    first = model.blocks[0][0]
+    np.testing.assert_allclose(traj.state["scale"][:, 0, first], math.sqrt(5 / 2))
+    assert traj.loss[-1] < traj.loss[0]
+
+
+def test_muon_agrees_with_torchs_bfloat16_iteration_to_its_precision():
+    surface = surfaces.get("rosenbrock")
+    h = optimizers.defaults("muon") | {"lr": np.array([[0.01], [0.05]])}
+    x0 = np.array([[-1.2, 1.0], [0.5, 2.0]])
+    ref = torch_muon(h, surface.grad, x0, 20)
+    ours = optimizers.run(optimizers.get("muon", **h), surface, x0, 20).params
+    step = np.abs(np.diff(ref, axis=0)).max()
+    assert np.abs(ours - ref).max() < 0.05 * 20 * step  # bfloat16: ~3 significant digits
