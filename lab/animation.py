@@ -456,6 +456,6 @@ def render(
     if len(made) > MAX_BYTES:
         raise OverBudget(
             f"the {KINDS[kind][0]} came out at {len(made) / 2**20:.1f} MB, over the "
-            f"{MAX_BYTES / 2**20:.0f} MB limit: choose fewer frames"
+            f"{MAX_BYTES / 2**20:.3g} MB limit: choose fewer frames"
         )
     return made
