@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import charts, drawable, playback
+from . import charts, drawable, playback, race_charts
 
 WIDTH, HEIGHT = 1280, 720  # px, the whole picture (axes and legends included): a 16:9 slide
 MAX_FRAMES = 120
@@ -234,6 +234,10 @@ def _reads_shown(leaf: dict) -> bool:
     return bool(_READS_SHOWN.search(json.dumps({k: v for k, v in leaf.items() if k != "params"})))
 
 
+def _reads_arrows(leaf: dict) -> bool:
+    return race_charts.ARROWS in json.dumps(leaf.get("transform", []))
+
+
 def _background_ids(spec: dict) -> set[int]:
     """The leaves drawn before any leaf that reads the shown step: the same in every frame."""
     ids = set()
@@ -286,7 +290,8 @@ def layers(static: dict) -> tuple[dict, dict]:
     foreground everything else, on a transparent canvas. Every mark stays in both (filtered
     out or invisible), so both lay out alike. The foreground's copies of the background's data
     are emptied (or, for an invisible layer that may set a legend's domain, cut to the rows
-    holding each field's extremes): they would be parsed again for every frame."""
+    holding each field's extremes): they would be parsed again for every frame. So are the
+    map's arrows where the still shows none (the page opens with none)."""
     back, front = copy.deepcopy(static), copy.deepcopy(static)
     behind = _background_ids(back)
     for leaf, _ in _leaves(back):
@@ -295,9 +300,16 @@ def layers(static: dict) -> tuple[dict, dict]:
             _invisible(leaf)
     _config(back, "legend", _HIDDEN_LEGENDS)
     behind = _background_ids(front)
+    no_arrows = any(
+        p.get("name") == race_charts.ARROWS and p.get("value") == race_charts.NO_ARROWS
+        for p in front.get("params", [])
+    )
     drawn, emptied, trimmed = set(), set(), set()
     for leaf, data in _leaves(front):
-        if id(leaf) not in behind:
+        if no_arrows and _reads_arrows(leaf):  # the map's arrows, none chosen: none drawn
+            _filtered(leaf)
+            emptied.add(data)
+        elif id(leaf) not in behind:
             drawn.add(data)
         elif _opacity(leaf) > 0:
             _filtered(leaf)
@@ -373,15 +385,20 @@ def frames(
 
 def gif(pngs: Iterable[bytes], fps: float, hold: float = HOLD_SECONDS) -> bytes:
     """An animated GIF that loops forever: ``fps`` frames a second, the last held ``hold``
-    seconds. One palette for every frame (from the last, which shows every path), without
-    dithering, so a pixel that does not change stays the same and each frame stores only the
-    part that changed."""
+    seconds. One palette for every frame, without dithering, so a pixel that does not change
+    stays the same and each frame stores only the part that changed. The palette is fitted to
+    the last frame with the pixels that moved since the first (the paths, a few per cent of
+    the picture) weighted as much as all the rest: each run keeps its colour."""
     from PIL import Image
 
     pictures = [Image.open(io.BytesIO(png)).convert("RGB") for png in pngs]
     if not pictures:
         raise ValueError("a GIF needs at least one frame; got none")
-    palette = pictures[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    first, last = np.asarray(pictures[0]), np.asarray(pictures[-1])
+    moved = last[np.abs(last.astype(int) - first).max(axis=2) > 30]
+    every = last.reshape(-1, 3)
+    sample = np.concatenate([every[:: max(1, len(every) // 60_000)], moved])
+    palette = Image.fromarray(sample[None]).quantize(colors=255, method=Image.Quantize.FASTOCTREE)
     indexed = [p.quantize(palette=palette, dither=Image.Dither.NONE) for p in pictures]
     pace = max(20, round(1000 / fps / 10) * 10)  # GIF delays are in hundredths of a second
     durations = [pace] * (len(indexed) - 1) + [max(pace, round(hold * 1000))]

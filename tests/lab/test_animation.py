@@ -130,7 +130,11 @@ def test_gif_loops_forever_and_holds_the_last_frame(plan, pngs):
     assert durations[-1] >= animation.HOLD_SECONDS * 1000 > durations[0]
     image.seek(FRAMES - 1)
     last = np.asarray(image.convert("RGB")).astype(int)
-    assert np.abs(last - pixels(pngs[-1])).mean() < 3  # one palette, readable colours
+    drawn, start = pixels(pngs[-1]), pixels(pngs[0])
+    error = np.abs(last - drawn).max(axis=2)
+    assert error.mean() < 4  # one palette of 255 colours for the whole race
+    paths = np.abs(drawn - start).max(axis=2) > 30
+    assert error[paths].mean() < 6  # the runs keep their colours (a small share of the pixels)
 
 
 def test_video_decodes_to_every_frame_and_the_hold(plan, pngs):
