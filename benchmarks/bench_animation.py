@@ -45,8 +45,8 @@ def main() -> None:
 
     spec = race(Experiment())
     plan = animation.plan(spec, args.frames)
-    rows = sum(len(d) for d in spec["datasets"].values())
-    print(f"default race: last step {animation.last_step(spec)}, {rows:,} data rows")
+    rows = animation.path_rows(spec)
+    print(f"default race: last step {animation.last_step(spec)}, {rows:,} rows of paths")
     print(
         f"plan: {plan.frames} frames of {plan.width} × {plan.height}, {plan.fps:.3g} fps, "
         f"estimate {plan.seconds:.1f} s"
@@ -92,7 +92,7 @@ def main() -> None:
         runs=tuple(run_config(name) for name in ("sgd", "momentum", "rmsprop", "adam") * 3),
     )
     spec = race(long)
-    rows = sum(len(d) for d in spec["datasets"].values())
+    rows = animation.path_rows(spec)
     steps = animation.sample_steps(animation.last_step(spec), 6)
     ticks = []
     start = time.perf_counter()
@@ -101,7 +101,7 @@ def main() -> None:
     per_frame_long = (ticks[-1] - ticks[0]) / (len(ticks) - 1)
     estimate = animation.estimate_seconds(1, 1280, 720, rows) - animation.BACKGROUND_SECONDS
     print(
-        f"12 runs × 5,000 steps ({rows:,} data rows): {per_frame_long:.3f} s a frame; "
+        f"12 runs × 5,000 steps ({rows:,} rows of paths): {per_frame_long:.3f} s a frame; "
         f"estimate {estimate:.3f} s"
     )
 

@@ -47,11 +47,13 @@ PLAY_SECONDS = 6.0  # the race plays in about this long, whatever the number of 
 HOLD_SECONDS = 2.5  # the last frame stays this long before the loop starts again
 DEFAULT_FRAMES = 60
 
-# Render cost, fitted on the 2-core machine (benchmarks/bench_animation.py): the background
-# (drawn once) and each frame, per megapixel, plus each frame's share per row of path data
-BACKGROUND_SECONDS = 2.5
-FRAME_SECONDS_PER_MEGAPIXEL = 0.55
-FRAME_SECONDS_PER_ROW = 2e-5
+# Render cost, fitted on the 2-core machine while other test runs loaded it (load average 3-5;
+# benchmarks/bench_animation.py): the background (drawn once), and each frame by its pixels
+# and by the rows of path data it draws (a frame's time grows about linearly with them: 0.7 s
+# for the default race's 1,600 rows, 2.1 s for 12 runs' 4,800)
+BACKGROUND_SECONDS = 5.0
+FRAME_SECONDS_PER_MEGAPIXEL = 0.4
+FRAME_SECONDS_PER_ROW = 3e-4
 
 KINDS = {"gif": ("GIF", "image/gif", "gif"), "mp4": ("video (MP4)", "video/mp4", "mp4")}
 
@@ -119,8 +121,19 @@ def last_step(spec: dict) -> int:
     raise ValueError(f"this chart has no playback: no param named {playback.LAST!r}")
 
 
+def path_rows(spec: dict) -> int:
+    """Rows of the data drawn step by step (each run's path), which a frame's time grows with;
+    the map's arrows (their rows have a ``kind``) are not drawn in a still."""
+    return sum(
+        len(data)
+        for data in spec.get("datasets", {}).values()
+        if isinstance(data, pd.DataFrame) and "step" in data and "kind" not in data
+    )
+
+
 def estimate_seconds(frames: int, width: int, height: int, rows: int) -> float:
-    """Estimated render time: the background once, then each frame by its pixels and rows."""
+    """Estimated render time: the background once, then each frame by its pixels and the rows
+    of path data (:func:`path_rows`)."""
     per_frame = FRAME_SECONDS_PER_MEGAPIXEL * width * height / 1e6 + FRAME_SECONDS_PER_ROW * rows
     return BACKGROUND_SECONDS + frames * per_frame
 
@@ -148,8 +161,7 @@ def plan(
             f"{width} × {height} = {width * height:,}"
         )
     steps = sample_steps(last_step(spec), frames)
-    rows = sum(len(d) for d in spec.get("datasets", {}).values() if isinstance(d, pd.DataFrame))
-    seconds = estimate_seconds(len(steps), width, height, rows)
+    seconds = estimate_seconds(len(steps), width, height, path_rows(spec))
     if seconds > MAX_SECONDS:
         raise OverBudget(
             f"rendering would take about {seconds:.0f} s, over the {MAX_SECONDS:.0f} s limit "
