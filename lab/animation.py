@@ -382,7 +382,9 @@ def frames(
     back, front = layers(static)
     background = _pixels(vl_convert.vegalite_to_png(back, scale=1))
     vega = vl_convert.vegalite_to_vega(front)
-    shown = next(s for s in vega.get("signals", []) if s.get("name") == playback.SHOWN)
+    shown = next((s for s in vega.get("signals", []) if s.get("name") == playback.SHOWN), None)
+    if shown is None:
+        raise ValueError(f"this chart has no top-level param {playback.SHOWN!r} to set the step")
     for done, step in enumerate(steps, start=1):
         shown["value"] = min(max(int(step), 0), last_step(spec))
         picture = _pixels(vl_convert.vega_to_png(vega, scale=1))
