@@ -51,7 +51,7 @@ DEFAULT_FRAMES = 60
 # benchmarks/bench_animation.py): the background (drawn once), and each frame by its pixels
 # and by the rows of path data it draws (a frame's time grows about linearly with them: 0.7 s
 # for the default race's 1,600 rows, 2.1 s for 12 runs' 4,800)
-BACKGROUND_SECONDS = 5.0
+BACKGROUND_SECONDS = 8.0
 FRAME_SECONDS_PER_MEGAPIXEL = 0.4
 FRAME_SECONDS_PER_ROW = 3e-4
 
