@@ -7,13 +7,15 @@ play, speed, loop and step controls (HTML, which a PNG cannot hold) and the cloc
 out, and :data:`lab.playback.SHOWN` becomes a constant. ``vl-convert`` (Vega in Rust, no
 browser) draws it at a fixed size with the data inline as JSON.
 
-Drawing the map's heatmap image costs most of a frame (about 1.5 of 2 s), yet it is the same
-in every frame. So the layers drawn before any layer that reads the shown step (the landscape:
-heatmap, iso-lines) and the axes (Vega-Lite draws axes under the marks) are drawn once, as a
-background; each frame draws only the rest (paths, heads, markers, legends, the step counter)
-on a transparent canvas and is laid over it. Both have the same layout, since every mark stays
-in both specs (hidden or filtered out), and the result matches a whole render to within
-anti-aliasing (``tests/lab/test_animation.py`` checks it).
+Drawing the map's heatmap image (scaled up, clipped) costs most of a whole frame, yet it is
+the same in every frame: the default race's frame takes 5.9 s drawn whole and 0.96 s over a
+background (benchmarks/bench_animation.py, on a loaded 2-core machine). So the layers drawn
+before any layer that reads the shown step (the landscape: heatmap, iso-lines) and the axes
+(Vega-Lite draws axes under the marks) are drawn once, as a background; each frame draws only
+the rest (paths, heads, markers, legends, the step counter) on a transparent canvas and is
+laid over it. Both have the same layout, since every mark stays in both specs (hidden or
+filtered out), and the result matches a whole render to within anti-aliasing
+(``tests/lab/test_animation.py`` checks it).
 
 Budget (:func:`plan`): at most :data:`MAX_FRAMES` frames (the race's steps sampled evenly,
 first and last included), at most :data:`MAX_PIXELS` pixels a frame, an estimated render time
