@@ -9,7 +9,7 @@ from lab import codecs, model_figures, model_frames, views
 from lab import experiment as ex
 from lab.views import View
 
-from . import inspector, sweep_view
+from . import animation, inspector, sweep_view
 from .arrow import arrow_datasets
 from .tables import tables
 
@@ -50,6 +50,7 @@ def draw(exp: ex.Experiment, view: View) -> None:
                 f"**{below}** runs under **{above}** in this plane for most of the race: {above} "
                 "is dashed so both show; hover a run in the legend to bring it forward."
             )
+        animation.downloads(exp)  # the race (in the plane) as a GIF or video for slides
         st.markdown(model_figures.plane_caption(exp, data))
         st.markdown(model_figures.boundary_caption(exp))
         _charts(exp, "boundary")

@@ -23,7 +23,7 @@ from lab import (
 from lab import experiment as ex
 from lab.views import View
 
-from . import guard, inspector, model_view, state, sweep_view
+from . import animation, guard, inspector, model_view, state, sweep_view
 from .arrow import arrow_datasets
 from .tables import landscape, tables
 
@@ -133,6 +133,7 @@ def _trajectories(exp: ex.Experiment, view: View) -> None:
             f"**{below}** runs under **{above}** for most of the race: {above} is dashed so "
             f"both show; hover a run in the legend to bring it forward."
         )
+    animation.downloads(exp)  # the race as a GIF or video for slides
     st.latex(surface.formula)
 
 
