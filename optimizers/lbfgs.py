@@ -86,7 +86,7 @@ STATE = (
 # what steers or counts the inner loop: no per-coordinate line shows it (NOTES describes it)
 LOOP = ("lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size")
 LOOP += ("H_diag", "n_iter", "func_evals")
-SWEEP_PARTNER = "history_size"
+SWEEP_PARTNER = "tolerance_grad"  # the map pairs floats: how soon a step gives up
 NOTES = (
     "As `torch.optim.LBFGS`. One step is torch's `step(closure)`: up to `max_iter` (K) "
     "iterations, each with the direction d = −H·g from the two-loop recursion over the last "
@@ -221,7 +221,8 @@ def lbfgs(
             memory = []
             for i, (g, x) in enumerate(zip(rows.copy(), x0.copy(), strict=True)):
                 loss = float(evaluate(x)[0])  # torch's first closure: the gradient is `grads`
-                mem, moved = _step(h, float(lrs[i]), x, loss, g, state.memory[i], evaluate)
+                h_i = _one_run(h, shape[:-1], i)
+                mem, moved = _step(h_i, float(lrs[i]), x, loss, g, state.memory[i], evaluate)
                 memory.append(mem)
                 for k, value in enumerate((*moved, mem.H_diag, mem.n_iter, mem.func_evals)):
                     out[k, i] = value
@@ -236,6 +237,17 @@ def lbfgs(
 
 
 Evaluate = Callable[[Array], tuple[Array, Array]]
+
+
+def _one_run(h: dict, batch: tuple[int, ...], i: int) -> dict:
+    """Run ``i``'s hyperparameters (in the batch's C order): a sweep's arrays hold one value
+    per run (whole numbers stay whole)."""
+    out = dict(h)
+    for key, value in h.items():
+        if isinstance(value, np.ndarray):
+            one = np.broadcast_to(value, (*batch, 1)).reshape(-1)[i]
+            out[key] = type(h[key].flat[0].item())(one)
+    return out
 
 
 def _step(
@@ -310,7 +322,50 @@ def _two_loop(
     g: Array, dirs: tuple[Array, ...], stps: tuple[Array, ...], ro: tuple[float, ...], H: float
 ) -> Array:
     """d = −H·g by the two-loop recursion over the pairs (torch's order of operations, and its
-    fused multiply-adds)."""
+    fused multiply-adds). A short vector is worked in Python floats: numpy's per-call overhead
+    on two coordinates is ten times the arithmetic."""
+    if g.size > SHORT:
+        return _two_loop_arrays(g, dirs, stps, ro, H)
+    al = [0.0] * len(dirs)
+    q = [-v for v in g.tolist()]
+    ys, ss = [y.tolist() for y in dirs], [s.tolist() for s in stps]
+    for i in range(len(dirs) - 1, -1, -1):
+        al[i] = _dot(ss[i], q) * ro[i]
+        q = [_fma1(-al[i], y, v) for y, v in zip(ys[i], q, strict=True)]
+    r = [v * H for v in q]
+    for i in range(len(dirs)):
+        be_i = _dot(ys[i], r) * ro[i]
+        r = [_fma1(al[i] - be_i, s, v) for s, v in zip(ss[i], r, strict=True)]
+    return np.array(r)
+
+
+SHORT = 16  # coordinates up to which the two-loop recursion runs in Python floats
+
+
+def _dot(a: list[float], b: list[float]) -> float:
+    """``a @ b`` summed left to right, as numpy and torch sum a short vector."""
+    total = 0.0
+    for x, y in zip(a, b, strict=True):
+        total += x * y
+    return total
+
+
+def _fma1(a: float, b: float, c: float) -> float:
+    """``a·b + c`` rounded once (see :func:`optimizers._math.fma`), for Python floats."""
+    p = a * b
+    ca, cb = 134217729.0 * a, 134217729.0 * b
+    a_hi, b_hi = ca - (ca - a), cb - (cb - b)
+    a_lo, b_lo = a - a_hi, b - b_hi
+    error = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    s = p + c
+    bb = s - p
+    out = s + (((p - (s - bb)) + (c - bb)) + error)
+    return out if math.isfinite(out) else p + c
+
+
+def _two_loop_arrays(
+    g: Array, dirs: tuple[Array, ...], stps: tuple[Array, ...], ro: tuple[float, ...], H: float
+) -> Array:
     al = [0.0] * len(dirs)
     q = -g
     for i in range(len(dirs) - 1, -1, -1):
