@@ -214,8 +214,8 @@ def main():
     for label, run in RUNS.items():
         path = run()
         paths[label] = path.numpy()
-        end = path[-1]
-        print(f"{{label}}: {{len(path) - 1}} steps, ends at {{end.tolist()}}, f = {{f(end).item():.6g}}")
+        end, value = path[-1], f(path[-1]).item()
+        print(f"{{label}}: {{len(path) - 1}} steps, ends at {{end.tolist()}}, f = {{value:.6g}}")
     np.savez("{paths}", **{{f"run_{{i}}": a for i, a in enumerate(paths.values(), start=1)}})
     return paths
 

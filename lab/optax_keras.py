@@ -12,7 +12,8 @@ to ``jax.numpy`` or ``keras.ops``.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import optimizers
@@ -29,9 +30,9 @@ class Port(NamedTuple):
     gaps: (when, comment) pairs written where ``when(hyperparams)`` holds."""
 
     call: str | None
-    names: dict[str, str] = {}
+    names: Mapping[str, str] = MappingProxyType({})
     gaps: tuple[tuple[Check, str], ...] = ()
-    fixed: dict[str, Callable[[dict[str, Any]], Any]] = {}
+    fixed: Mapping[str, Callable[[dict[str, Any]], Any]] = MappingProxyType({})
 
 
 def _on(key: str, value: Any = True) -> Check:

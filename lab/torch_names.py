@@ -11,6 +11,7 @@ AdaBelief) is a class written out in :mod:`lab.torch_extra` and an entry there. 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from optimizers import schedules
@@ -80,20 +81,22 @@ def optimizer_call(name: str, hyperparams: Mapping[str, Any]) -> TorchCall | Non
     kwargs = {k: v for k, v in hyperparams.items() if k not in spec.beyond}
     lacking = {k: v for k, v in hyperparams.items() if k in spec.beyond and v != spec.beyond[k]}
     cls = spec.cls
-    if spec.coupled is not None:  # torch's class is always decoupled: drop the switch
-        if not kwargs.pop("decoupled_weight_decay", True):
-            cls = spec.coupled
+    # torch's class is always decoupled: drop the switch, and where it is off use the other
+    if spec.coupled is not None and not kwargs.pop("decoupled_weight_decay", True):
+        cls = spec.coupled
     for pair, (a, b) in spec.pairs.items():
         kwargs[pair] = (kwargs.pop(a), kwargs.pop(b))
     return TorchCall(cls, kwargs, lacking)
 
 
-# --- schedules -------------------------------------------------------------------------------------
+# --- schedules ---------------------------------------------------------------------------------
 
 
-class InverseTime(NamedTuple):
+@dataclass(frozen=True)
+class InverseTime:
     """``LambdaLR``'s factor ``1 / (1 + decay·k)``: callable for a live scheduler, and printed
-    as the lambda an exported script writes."""
+    as the lambda an exported script writes (not a tuple: LambdaLR reads a tuple as one
+    function per parameter group)."""
 
     decay: float
 

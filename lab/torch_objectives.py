@@ -101,6 +101,8 @@ def objective_source(surface: surfaces.Surface) -> str:
     if surface.name == "least_squares":
         parts.append(LEAST_SQUARES_DATA.format(**params))
     body = EXPRESSIONS[surface.name](params)
+    if "\n" in body:  # a long expression continues inside brackets
+        body = f"(\n        {body}\n    )"
     doc = f'"""{surface.title}: {surface.formula}"""'.replace("\\", "\\\\")
     parts.append(f"\n\ndef f(p):\n    {doc}\n    {axes} = {unpack}\n    return {body}\n")
     if surface.stochastic:
