@@ -9,7 +9,7 @@ from lab import codecs, model_figures, model_frames, views
 from lab import experiment as ex
 from lab.views import View
 
-from . import inspector, sweep_view
+from . import code_export, inspector, sweep_view
 from .arrow import arrow_datasets
 from .tables import tables
 
@@ -104,3 +104,4 @@ def _summary(exp: ex.Experiment) -> None:
             width="stretch",
             on_click="ignore",
         )
+    code_export.render(exp, exp.model)
