@@ -55,8 +55,9 @@ def read(name: str, payload: bytes) -> list[tuple[str, str]]:
         return [
             (
                 "error",
-                f"{shown} is {len(payload) / 1024:,.1f} KB; a setup file may be at most "
-                f"{MAX_BYTES // 1024} KB. Nothing was changed.",
+                f"{shown} is {len(payload):,} bytes ({len(payload) / 1024:,.1f} KB); a setup "
+                f"file may be at most {MAX_BYTES // 1024} KB ({MAX_BYTES:,} bytes). Nothing was "
+                "changed.",
             )
         ]
     try:
