@@ -8,30 +8,24 @@ gradient noise and mini-batches drawn from ``numpy.random.default_rng(seed)`` in
 run loop draws them (optimizers/run.py ``_path``). Its paths equal the dashboard's to rounding
 (tests/lab/test_export.py runs them). Names and keywords come from :mod:`lab.torch_names`.
 
-Model training (the "Train a model" page) is not exported yet: :func:`unsupported` says so.
+A model's training (the "Train a model" page) is exported the same way: its training set, the
+network's layout and initialisation, its loss and its epochs of mini-batches
+(:mod:`lab.torch_models`).
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 import optimizers
 
 from . import optax_keras, torch_extra, torch_names, torch_objectives
-from .experiment import Experiment, RunConfig
+from .experiment import Experiment, RunConfig, model_title
 
 FRAMEWORKS = ("PyTorch", "optax", "Keras")
 PATHS_FILE = "optimizer_lab_paths.npz"
-MODEL_NOT_YET = (
-    "Code export covers function races; exporting a model's training is not done yet "
-    "(download the setup JSON to reopen it here)."
-)
-
-
-def unsupported(exp: Experiment) -> str | None:
-    """Why ``exp`` cannot be exported (a message for the page), or None."""
-    return MODEL_NOT_YET if exp.is_model else None
 
 
 def hyperparams(config: RunConfig) -> dict[str, Any]:
@@ -56,9 +50,7 @@ def setup_script(exp: Experiment) -> str:
 def torch_script(exp: Experiment, indices: Sequence[int]) -> str:
     """A PyTorch script for runs ``indices`` of ``exp``: ``main()`` returns each run's path
     (label -> array of shape (steps + 1, d)), prints where each ends and saves them all."""
-    if why := unsupported(exp):
-        raise ValueError(why)
-    surface = exp.objective()
+    objective, kind = torch_objectives.for_experiment(exp)
     labels = exp.labels()
     chosen = [(labels[i], exp.runs[i]) for i in indices]
     calls = [_optimizer_source(config) for _, config in chosen]
@@ -85,10 +77,10 @@ def torch_script(exp: Experiment, indices: Sequence[int]) -> str:
     table = "".join(f"    {label!r}: run_{n},\n" for n, (label, _) in enumerate(chosen, start=1))
     return "".join(
         [
-            _header(exp, surface, [label for label, _ in chosen]),
+            _header(exp, [label for label, _ in chosen]),
             "".join(extras),
-            torch_objectives.objective_source(surface),
-            _loop(surface.stochastic, plateau),
+            objective,
+            _loop(kind, plateau),
             *runs,
             f"\n\nRUNS = {{\n{table}}}\n",
             MAIN.format(paths=PATHS_FILE),
@@ -136,28 +128,39 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
-def _header(exp: Experiment, surface: Any, labels: list[str]) -> str:
-    start = list(exp.start_point())
+def _header(exp: Experiment, labels: list[str]) -> str:
+    obj = exp.objective()
     schedule = exp.lr_schedule()
     extra = []
     if exp.noise:
         extra.append(f"gradient noise sigma = {exp.noise!r}")
-    if surface.stochastic:
-        extra.append(f"mini-batches of {surface.params['batch_size']}")
+    if obj.stochastic:
+        batch = obj.batch_size if exp.is_model else obj.params["batch_size"]
+        extra.append(f"mini-batches of {batch}")
     randomness = f" ({', '.join(extra)}, seed {exp.seed})" if extra else ""
     runs = "\n".join(f"  - {label}" for label in labels)
-    return f'''"""Optimizer Lab, as a PyTorch script: {surface.title}, {exp.steps} steps.
+    if exp.is_model:
+        title, start = model_title(exp), "from the model's shared initialisation (START below)"
+        imports, start_line = "import base64\nimport math", ""
+    else:
+        title, start = obj.title, f"at {list(exp.start_point())}"
+        imports, start_line = "import math", f"START = {list(exp.start_point())!r}\n"
+    about = textwrap.fill(
+        f"Every run starts {start} and uses torch.optim in float64; its path is the "
+        "dashboard's (to rounding). Needs numpy and torch. `python this_file.py` prints where "
+        f"each run ends and saves every path to {PATHS_FILE}; `main()` returns them.",
+        92,
+    )
+    return f'''"""Optimizer Lab, as a PyTorch script: {title}, {exp.steps} steps.
 
 Runs:
 {runs}
 
 Learning-rate schedule: {schedule.title}{randomness}.
-Every run starts at {start} and uses torch.optim in float64; its path is the dashboard's (to
-rounding). Needs numpy and torch. `python this_file.py` prints where each run ends and saves
-every path to {PATHS_FILE}; `main()` returns them.
+{about}
 """
 
-import math
+{imports}
 
 import numpy as np
 import torch
@@ -165,16 +168,19 @@ import torch
 torch.set_default_dtype(torch.float64)
 
 STEPS = {exp.steps}
-START = {start!r}
-NOISE = {float(exp.noise)!r}  # sigma of the Gaussian noise added to every gradient component
+{start_line}NOISE = {float(exp.noise)!r}  # sigma of the Gaussian noise on every gradient component
 SEED = {exp.seed}  # seeds the noise and mini-batches, as the dashboard does
 '''
 
 
-def _loop(stochastic: bool, plateau: bool) -> str:
+def _loop(kind: str, plateau: bool) -> str:
     """``race``: the run loop, as optimizers/run.py runs it (noise drawn after the mini-batch,
     from one generator per run; ReduceLROnPlateau stepped with the loss at the step's point)."""
-    loss = "batch_loss(p, rng)" if stochastic else "f(p)"
+    loss = {
+        torch_objectives.FULL: "f(p)",
+        torch_objectives.SURFACE_BATCH: "batch_loss(p, rng)",
+        torch_objectives.MODEL_BATCH: "batch_loss(p, sample(step))",
+    }[kind]
     lines = [
         "\n\ndef race(make_optimizer, make_scheduler=None):",
         '    """One run: its path of parameters, shape (STEPS + 1, d); it stops where the',
@@ -184,7 +190,11 @@ def _loop(stochastic: bool, plateau: bool) -> str:
         "    scheduler = make_scheduler(opt) if make_scheduler else None",
         "    rng = np.random.default_rng(SEED)",
         "    path = [p.detach().clone()]",
-        "    for _ in range(STEPS):",
+    ]
+    if kind == torch_objectives.MODEL_BATCH:
+        lines.append("    sample = batches(rng)  # this run's epochs of mini-batches")
+    lines += [
+        "    for step in range(STEPS):",
         "        opt.zero_grad()",
     ]
     if plateau:

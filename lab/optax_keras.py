@@ -237,6 +237,8 @@ OWN_DECAY = {"optax": {"lion", "adamw"}, "Keras": set()}
 
 _JAX = {
     "torch.from_numpy(": "jnp.asarray(",
+    "torch.logsumexp(": "jax.scipy.special.logsumexp(",
+    "torch.relu(": "jax.nn.relu(",
     "torch.as_tensor(": "jnp.asarray(",
     "torch.atan(": "jnp.arctan(",
     "torch.": "jnp.",
@@ -247,6 +249,8 @@ _KERAS = {
     "torch.atan(": "ops.arctan(",
     "DATA_X[idx]": "ops.take(DATA_X, idx)",
     "DATA_Y[idx]": "ops.take(DATA_Y, idx)",
+    "X_TRAIN[idx]": "ops.take(X_TRAIN, idx, axis=0)",
+    "TARGETS[idx]": "ops.take(TARGETS, idx, axis=0)",
     "torch.": "ops.",
 }
 
@@ -287,23 +291,27 @@ def code(exp: Experiment, index: int, framework: str) -> str:
     l2 = wd if wd and not decoupled else 0.0
     call = f"{port.call}({', '.join(f'{k}={v}' for k, v in kwargs.items())})"
     comments = "".join(f"# NOTE: {line}\n" for line in gaps)
-    stochastic = exp.objective().stochastic
+    source, kind = torch_objectives.for_experiment(exp)
+    for old, new in (_JAX if framework == "optax" else _KERAS).items():
+        source = source.replace(old, new)
+    batch = {
+        torch_objectives.FULL: "f({})",
+        torch_objectives.SURFACE_BATCH: "batch_loss({}, rng)",
+        torch_objectives.MODEL_BATCH: "batch_loss({}, sample(step))",
+    }[kind]
     template = OPTAX_CODE if framework == "optax" else KERAS_CODE
-    return (
-        title
-        + head
-        + comments
-        + template.format(
-            setup=_setup(exp),
-            lr=schedule,
-            call=call,
-            f=_objective(exp, framework),
-            l2=l2,
-            sign=_sign(h),
-            loss="(lambda q: batch_loss(q, rng))" if stochastic else "f",
-            batch="batch_loss(p, rng)" if stochastic else "f(p)",
-        )
+    code = template.format(
+        setup=_setup(exp),
+        lr=schedule,
+        call=call,
+        f=source,
+        l2=l2,
+        sign=_sign(h),
+        loss=f"(lambda q: {batch.format('q')})",
+        batch=batch.format("p"),
+        before="sample = batches(rng)\n" if kind == torch_objectives.MODEL_BATCH else "",
     )
+    return title + head + comments + code
 
 
 def _sign(h: dict[str, Any]) -> str:
@@ -311,17 +319,8 @@ def _sign(h: dict[str, Any]) -> str:
 
 
 def _setup(exp: Experiment) -> str:
-    return (
-        f"STEPS = {exp.steps}\nSTART = {list(exp.start_point())!r}\n"
-        f"NOISE = {float(exp.noise)!r}\nSEED = {exp.seed}\n"
-    )
-
-
-def _objective(exp: Experiment, framework: str) -> str:
-    source = torch_objectives.objective_source(exp.objective())
-    for old, new in (_JAX if framework == "optax" else _KERAS).items():
-        source = source.replace(old, new)
-    return source
+    start = "" if exp.is_model else f"START = {list(exp.start_point())!r}\n"
+    return f"STEPS = {exp.steps}\n{start}NOISE = {float(exp.noise)!r}\nSEED = {exp.seed}\n"
 
 
 def _schedule(exp: Experiment, lr: float, framework: str) -> tuple[str, list[str]]:
@@ -375,8 +374,8 @@ opt = {call}
 params = jnp.array(START)
 state = opt.init(params)
 rng = np.random.default_rng(SEED)
-path = [params]
-for _ in range(STEPS):
+{before}path = [params]
+for step in range(STEPS):
     grads = {sign} * jax.grad({loss})(params) + L2 * params
     if NOISE:
         grads = grads + NOISE * rng.standard_normal(params.shape)
@@ -390,6 +389,9 @@ KERAS_CODE = """
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import base64
+import math
 
 import keras
 import numpy as np
@@ -405,8 +407,8 @@ LR = {lr}
 opt = {call}
 p = keras.Variable(START, dtype="float64")
 rng = np.random.default_rng(SEED)
-path = [p.numpy().copy()]
-for _ in range(STEPS):
+{before}path = [p.numpy().copy()]
+for step in range(STEPS):
     with tf.GradientTape() as tape:
         loss = {batch}
     grad = {sign} * tape.gradient(loss, p) + L2 * p

@@ -16,6 +16,11 @@ from typing import Any
 import surfaces
 from surfaces import formula_code
 
+from . import torch_models
+from .experiment import Experiment, model_title
+
+FULL, SURFACE_BATCH, MODEL_BATCH = "full", "surface_batch", "model_batch"
+
 # name -> f's body in x (and y) given the surface's parameters; one expression each
 EXPRESSIONS: dict[str, Callable[[dict[str, Any]], str]] = {
     "quadratic": lambda p: "0.5 * (x * x + y * y)",
@@ -108,3 +113,14 @@ def objective_source(surface: surfaces.Surface) -> str:
     if surface.stochastic:
         parts.append(SAMPLE_BATCH.format(**params))
     return "".join(parts)
+
+
+def for_experiment(exp: Experiment) -> tuple[str, str]:
+    """The objective of ``exp`` as module-level source (``f``, and what its mini-batches need),
+    and how each step's gradient is taken: :data:`FULL`, :data:`SURFACE_BATCH` (a batch drawn
+    from the run's generator each step) or :data:`MODEL_BATCH` (epochs of a model's batches)."""
+    obj = exp.objective()
+    if exp.is_model:
+        source = torch_models.objective_source(obj, model_title(exp))
+        return source, MODEL_BATCH if obj.stochastic else FULL
+    return objective_source(obj), SURFACE_BATCH if obj.stochastic else FULL

@@ -25,11 +25,8 @@ def run_code(exp: ex.Experiment, index: int, framework: str) -> str:
 
 
 def render(exp: ex.Experiment, name: str) -> None:
-    """The script download and the per-run code; for a model, a line saying it is not there
-    yet. ``name`` goes into the file name (the function or the model)."""
-    if why := export.unsupported(exp):
-        st.caption(why)
-        return
+    """The script download and the per-run code. ``name`` goes into the file name (the
+    function or the model)."""
     st.download_button(
         SCRIPT_LABEL,
         data=lambda: setup_script(exp),

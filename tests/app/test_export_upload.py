@@ -52,11 +52,13 @@ def test_a_runs_code_shows_in_each_framework_and_the_script_is_offered(app):
     assert "keras.optimizers.SGD(" in at.code[0].value
 
 
-def test_a_models_summary_says_code_export_is_not_there_yet(app):
+def test_a_models_summary_offers_its_code_too(app):
     at = app(tab="Summary", m="logistic", steps="20")
     clean(at)
-    assert code_export.SCRIPT_LABEL not in [b.label for b in at.get("download_button")]
-    assert any("covers function races" in c.value for c in at.caption)
+    assert code_export.SCRIPT_LABEL in [b.label for b in at.get("download_button")]
+    assert "def batch_loss" not in at.code[0].value  # full batch
+    assert "X_TRAIN = torch.from_numpy(" in at.code[0].value
+    assert "torch.optim.SGD(params, lr=0.3" in at.code[0].value
 
 
 SETUP = ex.Experiment(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import re
 import runpy
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from lab import experiment as ex
 from lab import export, optax_keras, simulate, torch_extra, torch_names, torch_objectives
 
 REL = 1e-10
+torch.set_num_threads(1)  # tiny tensors: threads only contend (10× slower on a busy machine)
 ADDED_ON_MAIN = {"lbfgs", "muon"}  # being added in parallel: entries follow the merge
 FORMULAS = [
     "sin(2*pi*x) + min(x, 0.5*y) - abs(y)^1.5 + exp(-x^2)/(1 + y^2) + arctan(x*y)",
@@ -316,8 +318,47 @@ def test_optax_and_keras_code_says_where_it_differs():
     )
 
 
-def test_a_models_setup_is_not_exported_and_says_so():
-    assert export.unsupported(ex.MODEL_DEFAULT) == export.MODEL_NOT_YET
-    assert export.unsupported(ex.Experiment()) is None
-    with pytest.raises(ValueError, match="function races"):
-        export.setup_script(ex.MODEL_DEFAULT)
+MODELS = [
+    replace(ex.MODEL_DEFAULT, steps=40),  # an MLP (tanh, cross-entropy) on the spiral
+    ex.Experiment(
+        model="logistic",
+        model_params=(("batch_size", 32),),
+        steps=40,
+        noise=0.1,
+        seed=3,
+        runs=ex.MODEL_RUNS,
+    ),
+    ex.Experiment(
+        model="linear",
+        model_params=(("batch_size", 50),),
+        steps=40,
+        runs=ex.MODEL_RUNS,
+        schedule="plateau",
+        schedule_params=optimizers.schedules.get("plateau", patience=2.0).params,
+    ),
+    ex.Experiment(model="softmax", steps=40, runs=ex.MODEL_RUNS),
+    ex.Experiment(
+        model="mlp",
+        model_params=(("activation", "relu"), ("loss", "squared"), ("hidden", (8,))),
+        steps=40,
+        seed=9,
+        runs=ex.MODEL_RUNS,
+    ).canonical(),
+]
+
+
+def test_a_models_training_in_its_script_retraces_our_runs(tmp_path, monkeypatch):
+    """Each loss (softmax and logistic cross-entropy, squared), tanh and ReLU, full batches
+    and epochs of mini-batches, noise, and a plateau schedule watching the training loss."""
+    mini = replace(MODELS[-1], model_params=(*MODELS[-1].model_params, ("batch_size", 64)))
+    _check_scripts(tmp_path, monkeypatch, [m.canonical() for m in [*MODELS, mini]])
+
+
+@pytest.mark.parametrize("framework", ["optax", "Keras"])
+def test_a_models_optax_and_keras_code_compiles(framework):
+    for exp in MODELS:
+        stochastic = replace(exp, model_params=(*exp.model_params, ("batch_size", 30)))
+        for setup in (exp, stochastic.canonical()):
+            code = export.run_code(setup, 3, framework)
+            compile(code, f"{framework}.py", "exec")
+            assert not re.findall(r"torch\.[\w.]+\(", code)  # every torch call renamed
