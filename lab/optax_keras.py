@@ -168,6 +168,10 @@ KERAS: dict[str, Port] = {
         (
             (_on("nesterov"), "Keras' RMSprop has no Nesterov momentum: this run's is not applied"),
             (
+                _nonzero("momentum"),
+                "Keras folds η into its momentum buffer: with a schedule the paths differ",
+            ),
+            (
                 _on("eps_inside_sqrt", False),
                 "Keras puts ε inside the root, √(v + ε); this run has it outside (torch's form)",
             ),
@@ -307,7 +311,7 @@ def code(exp: Experiment, index: int, framework: str) -> str:
         f=source,
         l2=l2,
         sign=_sign(h),
-        loss=f"(lambda q: {batch.format('q')})",
+        loss="f" if kind == torch_objectives.FULL else f"(lambda q: {batch.format('q')})",
         batch=batch.format("p"),
         before="sample = batches(rng)\n" if kind == torch_objectives.MODEL_BATCH else "",
     )
@@ -315,7 +319,7 @@ def code(exp: Experiment, index: int, framework: str) -> str:
 
 
 def _sign(h: dict[str, Any]) -> str:
-    return "-1.0" if h.get("maximize") else "1.0"
+    return "-" if h.get("maximize") else ""
 
 
 def _setup(exp: Experiment) -> str:
@@ -376,9 +380,9 @@ state = opt.init(params)
 rng = np.random.default_rng(SEED)
 {before}path = [params]
 for step in range(STEPS):
-    grads = {sign} * jax.grad({loss})(params) + L2 * params
+    grads = {sign}jax.grad({loss})(params) + L2 * params
     if NOISE:
-        grads = grads + NOISE * rng.standard_normal(params.shape)
+        grads = grads + NOISE * rng.standard_normal(np.shape(START))
     updates, state = opt.update(grads, state, params)
     params = optax.apply_updates(params, updates)
     path.append(params)
@@ -411,9 +415,9 @@ rng = np.random.default_rng(SEED)
 for step in range(STEPS):
     with tf.GradientTape() as tape:
         loss = {batch}
-    grad = {sign} * tape.gradient(loss, p) + L2 * p
+    grad = {sign}tape.gradient(loss, p) + L2 * p
     if NOISE:
-        grad = grad + NOISE * rng.standard_normal(p.shape)
+        grad = grad + NOISE * rng.standard_normal(np.shape(START))
     opt.apply_gradients([(grad, p)])
     path.append(p.numpy().copy())
 print(path[-1], f(p).numpy())

@@ -308,17 +308,7 @@ def losses(draw, n):
 def torch_plateau(name, p, lr, metrics):
     param = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([param], lr=lr)
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        opt,
-        mode="min",
-        factor=p["factor"],
-        patience=p["patience"],
-        threshold=p["threshold"],
-        threshold_mode="abs" if name == "plateau_abs" else "rel",
-        cooldown=p["cooldown"],
-        min_lr=p["min_lr"],
-        eps=p["eps"],
-    )
+    sched = torch_scheduler(name, p, opt, lr, len(metrics))  # ReduceLROnPlateau, mode="min"
     out = []
     for metric in metrics:
         out.append(float(opt.param_groups[0]["lr"]))
