@@ -63,7 +63,9 @@ def torch_script(exp: Experiment, indices: Sequence[int]) -> str:
     ):
         lr = float(config.value("lr"))
         spec = torch_names.scheduler_call(schedule, lr, exp.steps)
-        sched = "None" if spec is None else "lambda opt: " + torch_names.scheduler_code(spec)
+        lead = "lambda opt: "
+        code = None if spec is None else torch_names.scheduler_code(spec, indent=8, lead=len(lead))
+        sched = "None" if code is None else lead + code
         comment = "".join(f"    # {line}\n" for line in comment)
         runs.append(
             f"\n\ndef run_{number}():\n"
@@ -95,7 +97,7 @@ def _optimizer_source(config: RunConfig) -> tuple[str, str | None, list[str]]:
     call = torch_names.optimizer_call(config.optimizer, h)
     if call is not None and not call.lacking:
         kwargs = {k: v for k, v in call.kwargs.items() if not (k == "maximize" and not v)}
-        return f"torch.optim.{call.cls}(params, {_kwargs(kwargs)})", None, []
+        return _call(f"torch.optim.{call.cls}", kwargs), None, []
     extra = torch_extra.EXTRAS.get(config.optimizer)
     if extra is None:
         raise KeyError(
@@ -111,11 +113,13 @@ def _optimizer_source(config: RunConfig) -> tuple[str, str | None, list[str]]:
             f"{optimizers.title(config.optimizer)} with our switches"
         )
     kwargs = {k: v for k, v in h.items() if not (k == "maximize" and not v)}
-    return f"{extra.cls}(params, {_kwargs(kwargs)})", extra.source, [why]
+    return _call(extra.cls, kwargs), extra.source, [why]
 
 
-def _kwargs(kwargs: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={_literal(v)}" for k, v in kwargs.items())
+def _call(head: str, kwargs: dict[str, Any]) -> str:
+    """``head(params, **kwargs)`` as it stands after ``lambda params: `` in a run function."""
+    args = ["params", *(f"{k}={_literal(v)}" for k, v in kwargs.items())]
+    return torch_names.call_text(head, args, indent=8, lead=len("lambda params: "))
 
 
 def _literal(value: Any) -> str:

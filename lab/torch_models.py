@@ -30,7 +30,7 @@ LAYERS = {layers}  # (inputs, outputs) of each layer; W row-major (outputs, inpu
 
 
 def init_params(seed):
-    """Every run's start, as torch.nn.Linear initialises (U(±1/√fan_in)), from numpy's seed."""
+    """Every run's start, as PyTorch's nn.Linear initialises (U(±1/√fan_in)), from numpy's seed."""
     rng = np.random.default_rng(seed)
     parts = []
     for fan_in, fan_out in LAYERS:

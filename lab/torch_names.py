@@ -73,19 +73,27 @@ def optimizer_call(name: str, hyperparams: Mapping[str, Any]) -> TorchCall | Non
 
     >>> optimizer_call("rprop", {"lr": 0.1, "etaminus": 0.5, "etaplus": 1.2,
     ...     "step_size_min": 1e-6, "step_size_max": 50.0, "maximize": False}).kwargs
-    {'lr': 0.1, 'maximize': False, 'etas': (0.5, 1.2), 'step_sizes': (1e-06, 50.0)}
+    {'lr': 0.1, 'etas': (0.5, 1.2), 'step_sizes': (1e-06, 50.0), 'maximize': False}
     """
     spec = OPTIMIZERS.get(name)
     if spec is None:
         return None
-    kwargs = {k: v for k, v in hyperparams.items() if k not in spec.beyond}
     lacking = {k: v for k, v in hyperparams.items() if k in spec.beyond and v != spec.beyond[k]}
     cls = spec.cls
     # torch's class is always decoupled: drop the switch, and where it is off use the other
-    if spec.coupled is not None and not kwargs.pop("decoupled_weight_decay", True):
+    if spec.coupled is not None and not hyperparams.get("decoupled_weight_decay", True):
         cls = spec.coupled
-    for pair, (a, b) in spec.pairs.items():
-        kwargs[pair] = (kwargs.pop(a), kwargs.pop(b))
+    firsts = {a: (pair, b) for pair, (a, b) in spec.pairs.items()}
+    seconds = {b for _, (_, b) in spec.pairs.items()}
+    kwargs = {}
+    for key, value in hyperparams.items():  # in our order, a pair where its first member is
+        if key in firsts:
+            pair, b = firsts[key]
+            kwargs[pair] = (value, hyperparams[b])
+        elif key not in seconds and key not in spec.beyond:
+            kwargs[key] = value
+    if spec.coupled is not None:
+        kwargs.pop("decoupled_weight_decay", None)
     return TorchCall(cls, kwargs, lacking)
 
 
@@ -224,17 +232,42 @@ def build_scheduler(spec: TorchScheduler, optimizer: Any, lr_scheduler: Any) -> 
     return getattr(lr_scheduler, spec.cls)(optimizer, **kwargs)
 
 
-def scheduler_code(spec: TorchScheduler, optimizer: str = "opt") -> str:
-    """``spec`` as Python source.
+def call_text(head: str, args: list[str], indent: int = 0, width: int = 96, lead: int = 0) -> str:
+    """``head(args…)`` on one line when it fits in ``width`` columns after ``indent`` spaces
+    and ``lead`` characters before it on its line, else one argument per line.
+
+    >>> print(call_text("f", ["a=1", "b=2"], width=6))
+    f(
+        a=1,
+        b=2,
+    )
+    """
+    line = f"{head}({', '.join(args)})"
+    if indent + lead + len(line) <= width:
+        return line
+    pad = " " * (indent + 4)
+    return f"{head}(\n" + "".join(f"{pad}{a},\n" for a in args) + " " * indent + ")"
+
+
+def scheduler_code(
+    spec: TorchScheduler, optimizer: str = "opt", indent: int = 0, lead: int = 0
+) -> str:
+    """``spec`` as Python source (wrapped to fit after ``indent`` spaces and ``lead``
+    characters).
 
     >>> print(scheduler_code(TorchScheduler("StepLR", {"step_size": 10, "gamma": 0.5})))
     torch.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)
     """
     args = [optimizer]
+    inner = indent + 8
     for key, value in spec.kwargs.items():
         if key == "schedulers":
-            value = "[" + ", ".join(scheduler_code(s, optimizer) for s in value) + "]"
+            parts = [scheduler_code(s, optimizer, inner) for s in value]
+            value = "[" + ", ".join(parts) + "]"
+            if any("\n" in part for part in parts) or len(value) + indent > 80:
+                pad = " " * inner
+                value = "[\n" + "".join(f"{pad}{part},\n" for part in parts) + pad[:-4] + "]"
         else:
             value = repr(value)
         args.append(f"{key}={value}")
-    return f"torch.optim.lr_scheduler.{spec.cls}({', '.join(args)})"
+    return call_text(f"torch.optim.lr_scheduler.{spec.cls}", args, indent, lead=lead)

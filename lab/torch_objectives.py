@@ -108,7 +108,7 @@ def objective_source(surface: surfaces.Surface) -> str:
     body = EXPRESSIONS[surface.name](params)
     if "\n" in body:  # a long expression continues inside brackets
         body = f"(\n        {body}\n    )"
-    doc = f'"""{surface.title}: {surface.formula}"""'.replace("\\", "\\\\")
+    doc = f'r"""{surface.title}: {surface.formula}"""'
     parts.append(f"\n\ndef f(p):\n    {doc}\n    {axes} = {unpack}\n    return {body}\n")
     if surface.stochastic:
         parts.append(SAMPLE_BATCH.format(**params))

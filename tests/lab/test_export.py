@@ -250,13 +250,19 @@ def test_a_setup_script_runs_on_its_own(tmp_path):
         _same_path(result.label, result.trajectory.params, saved[f"run_{i}"])
 
 
+def one_line(code: str) -> str:
+    """Code with its wrapped calls joined: ``f(\n    a,\n    b,\n)`` reads ``f(a, b,)``."""
+    return re.sub(r"\(\s+", "(", re.sub(r"\s+", " ", code))
+
+
 def test_one_runs_code_is_a_script_of_that_run_only():
     exp = ex.Experiment(runs=SOME)
-    code = export.run_code(exp, 1, "PyTorch")
+    raw = export.run_code(exp, 1, "PyTorch")
+    code = one_line(raw)
     assert "torch.optim.Adam(params, lr=0.05" in code
     assert "torch.optim.SGD" not in code
     assert "RMSprop" not in code
-    compile(code, "run.py", "exec")
+    compile(raw, "run.py", "exec")
 
 
 SETUPS = [
