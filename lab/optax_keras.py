@@ -48,6 +48,11 @@ NO_BIAS_SWITCH = (
     _on("bias_correction", False),
     "always corrects the bias: no switch for this run's bias_correction=False, so the paths differ",
 )
+AMSGRAD = (
+    _on("amsgrad"),
+    "no AMSGrad switch here: optax.amsgrad is that variant (its maximum is of the "
+    "bias-corrected v̂, torch's of the raw v)",
+)
 LR_DECAY = (_nonzero("lr_decay"), "no lr_decay: this run's η/(1 + (t−1)·lr_decay) is not applied")
 
 OPTAX: dict[str, Port] = {
@@ -85,7 +90,7 @@ OPTAX: dict[str, Port] = {
     "adam": Port(
         "optax.adam",
         {"beta1": "b1", "beta2": "b2"},
-        (NO_BIAS_SWITCH,),
+        (NO_BIAS_SWITCH, AMSGRAD),
         {
             "eps": lambda h: 0.0 if h["eps_inside_sqrt"] else h["eps"],
             "eps_root": lambda h: h["eps"] if h["eps_inside_sqrt"] else 0.0,
@@ -96,6 +101,7 @@ OPTAX: dict[str, Port] = {
         {"beta1": "b1", "beta2": "b2", "eps": "eps"},
         (
             NO_BIAS_SWITCH,
+            AMSGRAD,
             (_on("eps_inside_sqrt"), "optax.adamw's ε is outside the root: not this run's"),
         ),
     ),

@@ -314,6 +314,8 @@ def test_optax_and_keras_code_says_where_it_differs():
     assert "has no Nesterov" not in _code("optax", "rmsprop", momentum=0.9, nesterov=True)
     assert "eps_in_sqrt=True" in _code("optax", "rmsprop", eps_inside_sqrt=True)
     assert "eps_root=1e-08" in _code("optax", "adam", eps_inside_sqrt=True)
+    assert "optax.amsgrad is that variant" in _code("optax", "adam", amsgrad=True)
+    assert "optax.amsgrad" not in _code("optax", "adam")
     assert "Keras has no Rprop" in _code("Keras", "rprop")
     assert "optax.rprop(" in _code("optax", "rprop")
     assert "weight_decay=0.001" in _code("Keras", "lion")  # decoupled, as Keras' own
