@@ -3,14 +3,15 @@ that the code export (:mod:`lab.export`) and the live torch tests
 (tests/optimizers/test_torch_live.py) read. No torch import: classes are named by their text.
 
 Adding an optimizer that torch has is one entry in :data:`OPTIMIZERS`; one torch lacks (Lion,
-AdaBelief) is a class written out in :mod:`lab.torch_extra` and an entry there. ``lbfgs`` and
+AdaBelief) is a class written out in :mod:`lab.torch_extra` and an entry there. A schedule is
+one entry in :data:`SCHEDULERS`. ``lbfgs`` and
 ``muon`` (being added on main) get their entries here: torch's ``LBFGS`` takes a closure in
 ``step`` (see :func:`lab.export` ``_loop``), and torch ≥ 2.9 has ``Muon``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -127,6 +128,104 @@ class TorchScheduler(NamedTuple):
         return self.cls == "ReduceLROnPlateau"
 
 
+Params = dict[str, Any]
+S = TorchScheduler
+
+
+def _one_cycle(linear: bool, three_phase: bool) -> Callable[[Params, float, int], S]:
+    def call(p: Params, lr: float, n: int) -> S:
+        return S(
+            "OneCycleLR",
+            {
+                "max_lr": lr,
+                "total_steps": n,
+                "pct_start": p["pct_start"],
+                "anneal_strategy": "linear" if linear else "cos",
+                "cycle_momentum": False,
+                "div_factor": p["div_factor"],
+                "final_div_factor": p["final_div_factor"],
+                "three_phase": three_phase,
+            },
+        )
+
+    return call
+
+
+def _cyclic(mode: str) -> Callable[[Params, float, int], S]:
+    def call(p: Params, lr: float, n: int) -> S:
+        return S(
+            "CyclicLR",
+            {
+                "base_lr": p["base_factor"] * lr,
+                "max_lr": lr,
+                "step_size_up": p["step_size_up"],
+                "step_size_down": p["step_size_down"],
+                "mode": mode,
+                "gamma": p.get("gamma", 1.0),
+                "cycle_momentum": False,
+            },
+        )
+
+    return call
+
+
+def _plateau(mode: str) -> Callable[[Params, float, int], S]:
+    keys = ("factor", "patience", "threshold", "cooldown", "min_lr", "eps")
+    return lambda p, lr, n: S(
+        "ReduceLROnPlateau", {"mode": "min", **{k: p[k] for k in keys}, "threshold_mode": mode}
+    )
+
+
+def _cosine(t_max: int, min_factor: float, lr: float) -> S:
+    return S("CosineAnnealingLR", {"T_max": t_max, "eta_min": min_factor * lr})
+
+
+def _warmup_cosine(p: Params, lr: float, n: int) -> S:
+    m = p["warmup_steps"]
+    warm = S("LinearLR", {"start_factor": p["start_factor"], "end_factor": 1.0, "total_iters": m})
+    cos = _cosine(max(n - m, 1), p["min_factor"], lr)
+    return S("SequentialLR", {"schedulers": [warm, cos], "milestones": [m]})
+
+
+# our schedule -> torch's scheduler, given the schedule's parameters p (step counts as ints),
+# the optimizer's base lr and the run's steps n; one entry per schedule (None: constant)
+SCHEDULERS: dict[str, Callable[[Params, float, int], S] | None] = {
+    "constant": None,
+    "step": lambda p, lr, n: S("StepLR", {"step_size": p["step_size"], "gamma": p["gamma"]}),
+    "exponential": lambda p, lr, n: S("ExponentialLR", {"gamma": p["gamma"]}),
+    "cosine": lambda p, lr, n: _cosine(max(n, 1), p["min_factor"], lr),
+    "warmup": lambda p, lr, n: S(  # min(1, (k + 1)/w)
+        "LinearLR",
+        {
+            "start_factor": 1 / p["warmup_steps"],
+            "end_factor": 1.0,
+            "total_iters": p["warmup_steps"] - 1,
+        },
+    ),
+    "inverse_time": lambda p, lr, n: S("LambdaLR", {"lr_lambda": InverseTime(p["decay"])}),
+    "onecycle": _one_cycle(linear=False, three_phase=False),
+    "onecycle_linear": _one_cycle(linear=True, three_phase=False),
+    "onecycle_three_phase": _one_cycle(linear=False, three_phase=True),
+    "onecycle_linear_three_phase": _one_cycle(linear=True, three_phase=True),
+    "cyclic": _cyclic("triangular"),
+    "cyclic_triangular2": _cyclic("triangular2"),
+    "cyclic_exp_range": _cyclic("exp_range"),
+    "cosine_warm_restarts": lambda p, lr, n: S(
+        "CosineAnnealingWarmRestarts",
+        {"T_0": p["T_0"], "T_mult": p["T_mult"], "eta_min": p["min_factor"] * lr},
+    ),
+    "polynomial": lambda p, lr, n: S(
+        "PolynomialLR", {"total_iters": p["total_iters"], "power": p["power"]}
+    ),
+    "linear": lambda p, lr, n: S(
+        "LinearLR", {k: p[k] for k in ("start_factor", "end_factor", "total_iters")}
+    ),
+    "warmup_cosine": _warmup_cosine,
+    "plateau": _plateau("rel"),
+    "plateau_abs": _plateau("abs"),
+}
+
+
 def scheduler_call(schedule: schedules.Schedule, lr: float, steps: int) -> TorchScheduler | None:
     """torch's scheduler for ``schedule`` on an optimizer of base learning rate ``lr`` over a run
     of ``steps`` steps (None: a constant learning rate). Floors that torch takes as learning
@@ -135,91 +234,11 @@ def scheduler_call(schedule: schedules.Schedule, lr: float, steps: int) -> Torch
     >>> scheduler_call(schedules.get("step", step_size=10, gamma=0.5), 0.1, 100)
     TorchScheduler(cls='StepLR', kwargs={'step_size': 10, 'gamma': 0.5})
     """
-    name = schedule.name
+    if schedule.name not in SCHEDULERS:  # a new schedule needs its entry
+        raise KeyError(f"no torch scheduler for schedule {schedule.name!r}: add it to SCHEDULERS")
+    call = SCHEDULERS[schedule.name]
     p = {k: int(v) if k in schedules.WHOLE else v for k, v in schedule.params}
-    n = steps
-    if name == "constant":
-        return None
-    if name == "step":
-        return TorchScheduler("StepLR", {"step_size": p["step_size"], "gamma": p["gamma"]})
-    if name == "exponential":
-        return TorchScheduler("ExponentialLR", {"gamma": p["gamma"]})
-    if name == "cosine":
-        return TorchScheduler("CosineAnnealingLR", _cosine(max(n, 1), p["min_factor"], lr))
-    if name == "warmup":  # min(1, (k + 1)/w)
-        w = p["warmup_steps"]
-        return TorchScheduler(
-            "LinearLR", {"start_factor": 1 / w, "end_factor": 1.0, "total_iters": w - 1}
-        )
-    if name == "inverse_time":
-        return TorchScheduler("LambdaLR", {"lr_lambda": InverseTime(p["decay"])})
-    if name.startswith("onecycle"):
-        return TorchScheduler(
-            "OneCycleLR",
-            {
-                "max_lr": lr,
-                "total_steps": n,
-                "pct_start": p["pct_start"],
-                "anneal_strategy": "linear" if "linear" in name else "cos",
-                "cycle_momentum": False,
-                "div_factor": p["div_factor"],
-                "final_div_factor": p["final_div_factor"],
-                "three_phase": name.endswith("three_phase"),
-            },
-        )
-    if name.startswith("cyclic"):
-        return TorchScheduler(
-            "CyclicLR",
-            {
-                "base_lr": p["base_factor"] * lr,
-                "max_lr": lr,
-                "step_size_up": p["step_size_up"],
-                "step_size_down": p["step_size_down"],
-                "mode": {"cyclic": "triangular"}.get(name, name.removeprefix("cyclic_")),
-                "gamma": p.get("gamma", 1.0),
-                "cycle_momentum": False,
-            },
-        )
-    if name == "cosine_warm_restarts":
-        return TorchScheduler(
-            "CosineAnnealingWarmRestarts",
-            {"T_0": p["T_0"], "T_mult": p["T_mult"], "eta_min": p["min_factor"] * lr},
-        )
-    if name == "polynomial":
-        return TorchScheduler(
-            "PolynomialLR", {"total_iters": p["total_iters"], "power": p["power"]}
-        )
-    if name == "linear":
-        return TorchScheduler("LinearLR", {k: p[k] for k in _LINEAR})
-    if name == "warmup_cosine":
-        m = p["warmup_steps"]
-        warm = TorchScheduler(
-            "LinearLR", {"start_factor": p["start_factor"], "end_factor": 1.0, "total_iters": m}
-        )
-        cos = TorchScheduler("CosineAnnealingLR", _cosine(max(n - m, 1), p["min_factor"], lr))
-        return TorchScheduler("SequentialLR", {"schedulers": [warm, cos], "milestones": [m]})
-    if schedule.reacts_to_loss:
-        return TorchScheduler(
-            "ReduceLROnPlateau",
-            {
-                "mode": "min",
-                "factor": p["factor"],
-                "patience": p["patience"],
-                "threshold": p["threshold"],
-                "threshold_mode": "abs" if name == "plateau_abs" else "rel",
-                "cooldown": p["cooldown"],
-                "min_lr": p["min_lr"],
-                "eps": p["eps"],
-            },
-        )
-    raise KeyError(f"no torch scheduler for schedule {name!r}")  # a new schedule needs one here
-
-
-_LINEAR = ("start_factor", "end_factor", "total_iters")
-
-
-def _cosine(t_max: int, min_factor: float, lr: float) -> dict[str, Any]:
-    return {"T_max": t_max, "eta_min": min_factor * lr}
+    return None if call is None else call(p, lr, steps)
 
 
 def build_scheduler(spec: TorchScheduler, optimizer: Any, lr_scheduler: Any) -> Any:

@@ -87,6 +87,10 @@ def test_every_optimizer_has_a_torch_export():
             assert name in torch_extra.EXTRAS, name
 
 
+def test_every_schedule_has_a_torch_scheduler():
+    assert set(torch_names.SCHEDULERS) == set(optimizers.schedules.names())
+
+
 def _same_path(label, ours, theirs):
     live = np.isfinite(ours).all(axis=-1)
     n = int(np.argmin(live)) if not live.all() else len(ours)
