@@ -18,6 +18,7 @@ from lab import codecs
 from . import links, state, text
 
 MAX_BYTES = 64 * 1024
+LABEL = f"Open a setup (JSON, at most {MAX_BYTES // 1024} KB)"
 HELP = (
     "A setup saved with **Setup (JSON)** under Summary: the function or model, the start, the "
     "steps, the schedule, the noise and every run. The page then shows that setup."
@@ -27,8 +28,9 @@ HELP = (
 def render() -> None:
     """The file picker, and what the last file opened said."""
     st.file_uploader(
-        "Open a setup (JSON)",
+        LABEL,
         type=["json"],
+        max_upload_size=1,  # MB, the least the widget takes; MAX_BYTES is checked below
         key=state.upload_key(),
         on_change=_open,
         help=HELP,

@@ -12,7 +12,7 @@ from lab import codecs
 from lab import experiment as ex
 from lab.ui import code_export, state, upload
 
-UPLOADER = "Open a setup (JSON)"
+UPLOADER = upload.LABEL
 
 
 def shown(at: AppTest) -> ex.Experiment:
