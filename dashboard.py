@@ -6,7 +6,7 @@ experiment, the URL mirrors it, the views draw it.
 
 import streamlit as st
 
-from lab.ui import links, sidebar, style, views
+from lab.ui import links, sidebar, style, upload, views
 
 st.set_page_config(page_title="Optimizer Lab", page_icon="📉", layout="wide")
 style.apply()
@@ -19,5 +19,7 @@ with st.sidebar:  # the title lives above the controls: the main area is the map
 if warnings := links.load_once():  # one box, whatever the link: each value it could not use
     st.warning(links.warning_text(warnings), icon=":material/link:")
 experiment = sidebar.render(st.session_state["base"], st.session_state["hidden"])
+with st.sidebar:
+    upload.render()
 links.save(experiment)
 views.render(experiment)

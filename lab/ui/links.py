@@ -43,13 +43,14 @@ def load_once() -> list[str]:
     return warnings
 
 
-def warning_text(warnings: list[str]) -> str:
-    """One message for everything a link carried that could not be used as given."""
+def warning_text(warnings: list[str], source: str = "link") -> str:
+    """One message for everything a link (or a setup file: ``source="file"``) carried that
+    could not be used as given."""
     items = codecs.grouped(warnings)
     if len(items) == 1:
-        return f"This link: {text.plain(items[0])}."
+        return f"This {source}: {text.plain(items[0])}."
     lines = "\n".join(f"- {text.plain(item)}" for item in items)
-    return f"This link had values the lab could not use as given:\n{lines}"
+    return f"This {source} had values the lab could not use as given:\n{lines}"
 
 
 def save(exp: ex.Experiment) -> None:

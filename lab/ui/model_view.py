@@ -9,7 +9,11 @@ from lab import codecs, model_figures, model_frames, views
 from lab import experiment as ex
 from lab.views import View
 
+<<<<<<< HEAD
 from . import animation, inspector, sweep_view
+=======
+from . import code_export, inspector, sweep_view
+>>>>>>> export
 from .arrow import arrow_datasets
 from .tables import tables
 
@@ -105,3 +109,4 @@ def _summary(exp: ex.Experiment) -> None:
             width="stretch",
             on_click="ignore",
         )
+    code_export.render(exp, exp.model)

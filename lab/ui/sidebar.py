@@ -363,9 +363,11 @@ def control(spec: Param, key: str, step: float | None = None) -> Any:
     return float(
         st.number_input(
             label,
-            min_value=lo,
-            max_value=hi,
-            step=step or (0.01 if fine else max((span_hi - span_lo) / 100, 1.0)),
+            # floats, all of them: a declared low of 1 (an int) next to a float step is
+            # refused by Streamlit (StreamlitMixedNumericTypesError: step_size, T_0 ...)
+            min_value=None if lo is None else float(lo),
+            max_value=None if hi is None else float(hi),
+            step=float(step or (0.01 if fine else max((span_hi - span_lo) / 100, 1.0))),
             key=key,
             format="%g",
             help=help_text,

@@ -23,7 +23,7 @@ from lab import (
 from lab import experiment as ex
 from lab.views import View
 
-from . import animation, guard, inspector, model_view, state, sweep_view
+from . import animation, code_export, guard, inspector, model_view, state, sweep_view
 from .arrow import arrow_datasets
 from .tables import landscape, tables
 
@@ -219,6 +219,7 @@ def _summary_table(exp: ex.Experiment, data: dict) -> None:
             width="stretch",
             on_click="ignore",
         )
+    code_export.render(exp, exp.surface)
 
 
 # How each view is drawn where it is more than its caption and charts.

@@ -86,7 +86,12 @@ def test_every_tab_renders(app, view):
             "Adam lr=0.05",
         ]
         downloads = [b.label for b in at.get("download_button")]
-        assert downloads == ["Every step (CSV)", "Summary (CSV)", "Setup (JSON)"]
+        assert downloads == [
+            "Every step (CSV)",
+            "Summary (CSV)",
+            "Setup (JSON)",
+            "Setup as a PyTorch script",
+        ]
 
 
 @pytest.mark.parametrize("name", surfaces.names())

@@ -44,10 +44,12 @@ from hypothesis import strategies as st
 
 import optimizers
 import surfaces
+from lab import torch_names
 from optimizers import lbfgs, schedules
 from optimizers.run import oracle
 
 torch.set_default_dtype(torch.float64)
+lr_scheduler = torch.optim.lr_scheduler
 
 STEPS = 300  # teacher-forced steps
 FREE = 50  # free-running steps
@@ -60,27 +62,8 @@ SURFACES = ["rosenbrock", "himmelblau", "beale", "booth", "parabola", "double_we
 BEYOND_TORCH = {"lion", "adabelief"}
 # our switches torch lacks, held at torch's behaviour
 TORCH_BEHAVIOUR = {"eps_inside_sqrt": False, "bias_correction": True}
-TORCH_CLASS = {
-    "sgd": "SGD",
-    "momentum": "SGD",
-    "nesterov": "SGD",
-    "adagrad": "Adagrad",
-    "rmsprop": "RMSprop",
-    "adadelta": "Adadelta",
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "adamax": "Adamax",
-    "nadam": "NAdam",
-    "radam": "RAdam",
-    "rprop": "Rprop",
-    "asgd": "ASGD",
-    "adafactor": "Adafactor",
-}
-PAIRS = {
-    "betas": ("beta1", "beta2"),
-    "etas": ("etaminus", "etaplus"),
-    "step_sizes": ("step_size_min", "step_size_max"),
-}
+# our names as torch's classes and keywords: the table the code export uses too
+TORCH_CLASS = {name: spec.cls for name, spec in torch_names.OPTIMIZERS.items()}
 
 
 def test_every_torch_optimizer_is_checked_live():
@@ -131,23 +114,14 @@ def settings_for(draw, name):
 
 
 def torch_kwargs(name, h, lr):
-    kwargs = {k: v for k, v in h.items() if k not in TORCH_BEHAVIOUR} | {"lr": lr}
-    if name == "rmsprop":
-        del kwargs["nesterov"]
-    if name == "adamw":  # torch's AdamW is always decoupled; ours can switch it off
-        kwargs.pop("decoupled_weight_decay")
-    for pair, (a, b) in PAIRS.items():
-        if a in kwargs:
-            kwargs[pair] = (kwargs.pop(a), kwargs.pop(b))
-    if name == "adafactor":
-        kwargs["eps"] = (kwargs.pop("eps1"), kwargs.pop("eps2"))
-    return kwargs
+    call = torch_names.optimizer_call(name, {**h, "lr": lr})
+    assert not call.lacking, call.lacking  # held at torch's behaviour by settings_for
+    return call.kwargs
 
 
 def torch_class(name, h):
-    if name == "adamw" and not h["decoupled_weight_decay"]:
-        return torch.optim.Adam  # coupled decay: torch's Adam
-    return getattr(torch.optim, TORCH_CLASS[name])
+    """torch's class (AdamW with coupled decay is torch's Adam)."""
+    return getattr(torch.optim, torch_names.optimizer_call(name, {**h, "lr": 0.0}).cls)
 
 
 def starts(surface, draw):
@@ -253,64 +227,9 @@ def schedule_params(name, draw):
 
 def torch_scheduler(name, p, opt, lr, n):
     """torch's scheduler for our schedule ``name`` with parameters ``p``, on ``opt`` (lr ``lr``)
-    for a run of ``n`` steps; None for a constant learning rate."""
-    S = torch.optim.lr_scheduler
-    if name == "constant":
-        return None
-    if name == "step":
-        return S.StepLR(opt, step_size=p["step_size"], gamma=p["gamma"])
-    if name == "exponential":
-        return S.ExponentialLR(opt, gamma=p["gamma"])
-    if name == "cosine":
-        return S.CosineAnnealingLR(opt, T_max=max(n, 1), eta_min=p["min_factor"] * lr)
-    if name == "warmup":  # min(1, (k + 1)/w)
-        w = p["warmup_steps"]
-        return S.LinearLR(opt, start_factor=1 / w, end_factor=1.0, total_iters=w - 1)
-    if name == "inverse_time":
-        return S.LambdaLR(opt, lambda k: 1.0 / (1.0 + p["decay"] * k))
-    if name.startswith("onecycle"):
-        return S.OneCycleLR(
-            opt,
-            max_lr=lr,
-            total_steps=n,
-            pct_start=float(p["pct_start"]),
-            anneal_strategy="linear" if "linear" in name else "cos",
-            cycle_momentum=False,
-            div_factor=p["div_factor"],
-            final_div_factor=p["final_div_factor"],
-            three_phase=name.endswith("three_phase"),
-        )
-    if name.startswith("cyclic"):
-        mode = {"cyclic": "triangular"}.get(name, name.removeprefix("cyclic_"))
-        return S.CyclicLR(
-            opt,
-            base_lr=p["base_factor"] * lr,
-            max_lr=lr,
-            step_size_up=p["step_size_up"],
-            step_size_down=p["step_size_down"],
-            mode=mode,
-            gamma=p.get("gamma", 1.0),
-            cycle_momentum=False,
-        )
-    if name == "cosine_warm_restarts":
-        return S.CosineAnnealingWarmRestarts(
-            opt, T_0=p["T_0"], T_mult=p["T_mult"], eta_min=p["min_factor"] * lr
-        )
-    if name == "polynomial":
-        return S.PolynomialLR(opt, total_iters=p["total_iters"], power=p["power"])
-    if name == "linear":
-        return S.LinearLR(
-            opt,
-            start_factor=p["start_factor"],
-            end_factor=p["end_factor"],
-            total_iters=p["total_iters"],
-        )
-    if name == "warmup_cosine":
-        m = p["warmup_steps"]
-        warm = S.LinearLR(opt, start_factor=p["start_factor"], end_factor=1.0, total_iters=m)
-        cos = S.CosineAnnealingLR(opt, T_max=max(n - m, 1), eta_min=p["min_factor"] * lr)
-        return S.SequentialLR(opt, [warm, cos], milestones=[m])
-    raise AssertionError(f"no torch scheduler for {name}")
+    for a run of ``n`` steps, as the code export writes it; None for a constant learning rate."""
+    spec = torch_names.scheduler_call(schedules.get(name, **p), lr, n)
+    return None if spec is None else torch_names.build_scheduler(spec, opt, lr_scheduler)
 
 
 def torch_lrs(name, p, lr, n):
@@ -390,17 +309,7 @@ def losses(draw, n):
 def torch_plateau(name, p, lr, metrics):
     param = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([param], lr=lr)
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        opt,
-        mode="min",
-        factor=p["factor"],
-        patience=p["patience"],
-        threshold=p["threshold"],
-        threshold_mode="abs" if name == "plateau_abs" else "rel",
-        cooldown=p["cooldown"],
-        min_lr=p["min_lr"],
-        eps=p["eps"],
-    )
+    sched = torch_scheduler(name, p, opt, lr, len(metrics))  # ReduceLROnPlateau, mode="min"
     out = []
     for metric in metrics:
         out.append(float(opt.param_groups[0]["lr"]))
