@@ -67,6 +67,7 @@ def torch_script(exp: Experiment, indices: Sequence[int]) -> str:
         code = None if spec is None else torch_names.scheduler_code(spec, indent=8, lead=len(lead))
         sched = "None" if code is None else lead + code
         comment = "".join(f"    # {line}\n" for line in comment)
+        matrix = f"        shapes={_muon_shapes(exp)!r},\n" if config.optimizer == "muon" else ""
         runs.append(
             f"\n\ndef run_{number}():\n"
             f'    """{label}"""\n'
@@ -74,6 +75,7 @@ def torch_script(exp: Experiment, indices: Sequence[int]) -> str:
             f"    return race(\n"
             f"        lambda params: {call},\n"
             f"        {sched},\n"
+            f"{matrix}"
             f"    )\n"
         )
     table = "".join(f"    {label!r}: run_{n},\n" for n, (label, _) in enumerate(chosen, start=1))
@@ -88,6 +90,13 @@ def torch_script(exp: Experiment, indices: Sequence[int]) -> str:
             MAIN.format(paths=PATHS_FILE),
         ]
     )
+
+
+def _muon_shapes(exp: Experiment) -> list[tuple[int, ...]]:
+    """The tensors Muon sees: a model's weight matrices and its biases as 1 × n rows, or a
+    function's point as one 1 × d row (as optimizers/muon.py treats a vector)."""
+    blocks = getattr(exp.objective(), "blocks", None) or ((None, (exp.objective().dim,)),)
+    return [shape if len(shape) == 2 else (1, *shape) for _, shape in blocks]
 
 
 def _optimizer_source(config: RunConfig) -> tuple[str, str | None, list[str]]:
@@ -179,41 +188,62 @@ SEED = {exp.seed}  # seeds the noise and mini-batches, as the dashboard does
 
 def _loop(kind: str, plateau: bool) -> str:
     """``race``: the run loop, as optimizers/run.py runs it (noise drawn after the mini-batch,
-    from one generator per run; ReduceLROnPlateau stepped with the loss at the step's point)."""
+    from one generator per run; ReduceLROnPlateau stepped with the loss at the step's point).
+    The gradient comes from a closure that ``step`` calls: once for most optimizers, at every
+    evaluation for L-BFGS (each with fresh noise, as our run loop draws it). With ``shapes``
+    the optimizer sees the point as tensors of those shapes (Muon takes matrices only)."""
     loss = {
         torch_objectives.FULL: "f(p)",
         torch_objectives.SURFACE_BATCH: "batch_loss(p, rng)",
         torch_objectives.MODEL_BATCH: "batch_loss(p, sample(step))",
     }[kind]
     lines = [
-        "\n\ndef race(make_optimizer, make_scheduler=None):",
+        "\n\ndef race(make_optimizer, make_scheduler=None, shapes=None):",
         '    """One run: its path of parameters, shape (STEPS + 1, d); it stops where the',
-        '    parameters leave finite values."""',
-        "    p = torch.nn.Parameter(torch.tensor(START))",
-        "    opt = make_optimizer([p])",
+        "    parameters leave finite values. With ``shapes``, the optimizer sees the point as",
+        '    tensors of these shapes, in order (Muon takes matrices only)."""',
+        "    start = torch.tensor(START)",
+        "    shapes = shapes or [start.shape]",
+        "    sizes = [math.prod(shape) for shape in shapes]",
+        "    params = [",
+        "        torch.nn.Parameter(part.reshape(shape).clone())",
+        "        for part, shape in zip(start.split(sizes), shapes)",
+        "    ]",
+        "",
+        "    def point():",
+        "        return torch.cat([q.reshape(-1) for q in params])",
+        "",
+        "    opt = make_optimizer(params)",
         "    scheduler = make_scheduler(opt) if make_scheduler else None",
         "    rng = np.random.default_rng(SEED)",
-        "    path = [p.detach().clone()]",
+        "    path = [point().detach().clone()]",
     ]
     if kind == torch_objectives.MODEL_BATCH:
         lines.append("    sample = batches(rng)  # this run's epochs of mini-batches")
     lines += [
         "    for step in range(STEPS):",
-        "        opt.zero_grad()",
     ]
     if plateau:
         lines.append("        with torch.no_grad():")
-        lines.append("            value = f(p).item()  # ReduceLROnPlateau watches f here")
+        lines.append("            value = f(point()).item()  # ReduceLROnPlateau watches f here")
     lines += [
-        f"        loss = {loss}",
-        "        loss.backward()",
-        "        if NOISE:",
-        "            p.grad += NOISE * torch.from_numpy(rng.standard_normal(p.shape))",
-        "        opt.step()",
+        "",
+        "        def closure(step=step):",
+        "            opt.zero_grad()",
+        "            p = point()",
+        f"            loss = {loss}",
+        "            loss.backward()",
+        "            if NOISE:",
+        "                noise = torch.from_numpy(rng.standard_normal(sum(sizes))).split(sizes)",
+        "                for q, z in zip(params, noise):",
+        "                    q.grad += NOISE * z.reshape(q.shape)",
+        "            return loss",
+        "",
+        "        opt.step(closure)",
         "        if scheduler is not None:",
         f"            scheduler.step({'value' if plateau else ''})",
-        "        path.append(p.detach().clone())",
-        "        if not torch.isfinite(p).all():",
+        "        path.append(point().detach().clone())",
+        "        if not torch.isfinite(path[-1]).all():",
         "            break",
         "    return torch.stack(path)",
         "",

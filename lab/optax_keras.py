@@ -55,6 +55,22 @@ AMSGRAD = (
 )
 LR_DECAY = (_nonzero("lr_decay"), "no lr_decay: this run's η/(1 + (t−1)·lr_decay) is not applied")
 
+
+OPTAX_MUON_VECTORS = (
+    lambda h: True,
+    "optax.contrib.muon applies Adam, not Muon, to parameters that are not matrices (biases, "
+    "a test function's point); optimizers/muon.py treats such a vector as a 1 × n matrix, as torch "
+    "would take p.view(1, -1): on a function the paths differ",
+)
+
+KERAS_MUON_VECTORS = (
+    lambda h: True,
+    "Keras' Muon applies Adam, not Muon, to parameters that are not matrices (biases, a test "
+    "function's point); optimizers/muon.py treats such a vector as a 1 × n matrix, as torch "
+    "would take p.view(1, -1): on a function the paths differ",
+)
+
+
 OPTAX: dict[str, Port] = {
     "sgd": Port("optax.sgd", {"momentum": "momentum", "nesterov": "nesterov"}, (DAMPENING,)),
     "momentum": Port("optax.sgd", {"momentum": "momentum", "nesterov": "nesterov"}, (DAMPENING,)),
@@ -133,6 +149,25 @@ OPTAX: dict[str, Port] = {
         },
     ),
     "asgd": Port(None),
+    "lbfgs": Port(
+        "optax.lbfgs",
+        {"history_size": "memory_size"},
+        (
+            (
+                lambda h: True,
+                "optax.lbfgs does one iteration per update (no max_iter loop: call it max_iter "
+                "times), needs optax.value_and_grad_from_state for its zoom line search, which "
+                "is not torch's strong-Wolfe search, and scales its first step differently: "
+                "the paths differ",
+            ),
+        ),
+    ),
+    "muon": Port(
+        "optax.contrib.muon",
+        {"momentum": "beta", "ns_steps": "ns_steps", "eps": "eps", "nesterov": "nesterov"},
+        (OPTAX_MUON_VECTORS,),
+        {"ns_coeffs": lambda h: (h["ns_a"], h["ns_b"], h["ns_c"])},
+    ),
     "adafactor": Port(
         "optax.adafactor",
         {"d": "clipping_threshold"},
@@ -222,6 +257,20 @@ KERAS: dict[str, Port] = {
     "adabelief": Port(None),
     "rprop": Port(None),
     "asgd": Port(None),
+    "lbfgs": Port(None),
+    "muon": Port(
+        "keras.optimizers.Muon",
+        {
+            "momentum": "momentum",
+            "ns_steps": "ns_steps",
+            "nesterov": "nesterov",
+            "eps": "epsilon",
+            "ns_a": "muon_a",
+            "ns_b": "muon_b",
+            "ns_c": "muon_c",
+        },
+        (KERAS_MUON_VECTORS,),
+    ),
     "adafactor": Port(
         "keras.optimizers.Adafactor",
         {
@@ -241,7 +290,7 @@ KERAS: dict[str, Port] = {
 }
 
 # where our weight decay is coupled (an L2 term on the gradient, torch's default)
-DECOUPLED = {"lion", "adabelief", "adafactor"}
+DECOUPLED = {"lion", "adabelief", "adafactor", "muon"}
 # optax/Keras arguments that already hold this run's decoupled decay
 OWN_DECAY = {"optax": {"lion", "adamw"}, "Keras": set()}
 

@@ -26,6 +26,9 @@ class Lion(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
+        if closure is not None:  # the gradient, as torch.optim's own optimizers take it
+            with torch.enable_grad():
+                closure()
         for group in self.param_groups:
             b1, b2, wd = group["beta1"], group["beta2"], group["weight_decay"]
             for p in group["params"]:
@@ -49,6 +52,9 @@ class AdaBelief(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
+        if closure is not None:  # the gradient, as torch.optim's own optimizers take it
+            with torch.enable_grad():
+                closure()
         for group in self.param_groups:
             b1, b2, wd = group["beta1"], group["beta2"], group["weight_decay"]
             for p in group["params"]:
@@ -83,6 +89,9 @@ class LabAdam(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
+        if closure is not None:  # the gradient, as torch.optim's own optimizers take it
+            with torch.enable_grad():
+                closure()
         for h in self.param_groups:
             b1, b2, eps, wd, lr = h["beta1"], h["beta2"], h["eps"], h["weight_decay"], h["lr"]
             for p in h["params"]:
@@ -125,6 +134,9 @@ class LabRMSprop(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
+        if closure is not None:  # the gradient, as torch.optim's own optimizers take it
+            with torch.enable_grad():
+                closure()
         for h in self.param_groups:
             alpha, eps, mu, wd = h["alpha"], h["eps"], h["momentum"], h["weight_decay"]
             for p in h["params"]:
@@ -166,6 +178,9 @@ class LabAdagrad(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
+        if closure is not None:  # the gradient, as torch.optim's own optimizers take it
+            with torch.enable_grad():
+                closure()
         for h in self.param_groups:
             eps, wd = h["eps"], h["weight_decay"]
             for p in h["params"]:

@@ -4,9 +4,9 @@ that the code export (:mod:`lab.export`) and the live torch tests
 
 Adding an optimizer that torch has is one entry in :data:`OPTIMIZERS`; one torch lacks (Lion,
 AdaBelief) is a class written out in :mod:`lab.torch_extra` and an entry there. A schedule is
-one entry in :data:`SCHEDULERS`. ``lbfgs`` and
-``muon`` (being added on main) get their entries here: torch's ``LBFGS`` takes a closure in
-``step`` (see :func:`lab.export` ``_loop``), and torch ≥ 2.9 has ``Muon``.
+one entry in :data:`SCHEDULERS`. torch's ``LBFGS`` takes a closure in ``step``, which the
+exported loop always passes (:func:`lab.export._loop`); ``Muon`` takes matrices only, so an
+exported function race hands it the point as a 1 × d matrix.
 """
 
 from __future__ import annotations
@@ -25,12 +25,31 @@ class TorchOptimizer(NamedTuple):
     ``beyond``: our switches torch's class has no keyword for, each with the value that is
     torch's behaviour; another value is a variant torch lacks. ``coupled``: the class to use
     when our ``decoupled_weight_decay`` is off where torch's class is always decoupled (AdamW).
+    ``convert``: torch's keywords from ours where they are not one-to-one (L-BFGS's switch is
+    torch's ``line_search_fn``; Muon's three coefficients are one tuple).
     """
 
     cls: str
     pairs: Mapping[str, tuple[str, str]] = {}
     beyond: Mapping[str, Any] = {}
     coupled: str | None = None
+    convert: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+
+def _lbfgs(kw: dict[str, Any]) -> dict[str, Any]:
+    kw["line_search_fn"] = "strong_wolfe" if kw.pop("line_search") else None
+    return kw
+
+
+def _muon(kw: dict[str, Any]) -> dict[str, Any]:
+    a, b, c = (kw.pop(k) for k in ("ns_a", "ns_b", "ns_c"))
+    out = {k: v for k, v in kw.items() if k not in ("eps", "ns_steps", "match_rms_adamw")}
+    adjust = "match_rms_adamw" if kw["match_rms_adamw"] else "original"
+    return (
+        out
+        | {"ns_coefficients": (a, b, c), "eps": kw["eps"], "ns_steps": kw["ns_steps"]}
+        | {"adjust_lr_fn": adjust}
+    )
 
 
 BETAS = {"betas": ("beta1", "beta2")}
@@ -54,8 +73,8 @@ OPTIMIZERS: dict[str, TorchOptimizer] = {
     ),
     "asgd": TorchOptimizer("ASGD"),
     "adafactor": TorchOptimizer("Adafactor", {"eps": ("eps1", "eps2")}),
-    # "lbfgs": TorchOptimizer("LBFGS"),  # add after merging main (its step takes a closure)
-    # "muon": TorchOptimizer("Muon"),  # add after merging main
+    "lbfgs": TorchOptimizer("LBFGS", convert=_lbfgs),
+    "muon": TorchOptimizer("Muon", convert=_muon),
 }
 
 
@@ -95,6 +114,8 @@ def optimizer_call(name: str, hyperparams: Mapping[str, Any]) -> TorchCall | Non
             kwargs[key] = value
     if spec.coupled is not None:
         kwargs.pop("decoupled_weight_decay", None)
+    if spec.convert is not None:
+        kwargs = spec.convert(kwargs)
     return TorchCall(cls, kwargs, lacking)
 
 

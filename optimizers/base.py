@@ -26,12 +26,14 @@ class Oracle(NamedTuple):
     evaluates it along its line search, Muon reads which coordinates form a matrix.
 
     ``value_and_grad(x)`` gives f and ∇f at points ``x`` (..., d), with the run's gradient noise
-    (None for a mini-batch objective, whose loss changes from call to call); ``blocks`` says how
-    the parameter vector splits into tensors, as ``(slice, shape)`` pairs in order (a model's
-    weight matrices ``(fan_out, fan_in)`` and biases), or None when it is one vector.
+    drawn afresh, and ``f(x)`` the loss alone (both None for a mini-batch objective, whose loss
+    changes from call to call); ``blocks`` says how the parameter vector splits into tensors, as
+    ``(slice, shape)`` pairs in order (a model's weight matrices ``(fan_out, fan_in)`` and
+    biases), or None when it is one vector.
     """
 
     value_and_grad: Callable[[Array], tuple[Array, Array]] | None
+    f: Callable[[Array], Array] | None = None
     blocks: tuple[tuple[slice, tuple[int, ...]], ...] | None = None
 
 

@@ -220,7 +220,7 @@ def lbfgs(
             out = np.empty((7, *rows.shape))  # new θ, d, t, x_init, H_diag, n_iter, evals
             memory = []
             for i, (g, x) in enumerate(zip(rows.copy(), x0.copy(), strict=True)):
-                loss = float(evaluate(x)[0])  # torch's first closure: the gradient is `grads`
+                loss = float(oracle.f(x))  # torch's first closure: its gradient is `grads`
                 h_i = _one_run(h, shape[:-1], i)
                 mem, moved = _step(h_i, float(lrs[i]), x, loss, g, state.memory[i], evaluate)
                 memory.append(mem)

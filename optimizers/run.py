@@ -164,7 +164,7 @@ def oracle(
     objective, and its ``blocks`` where it declares them."""
     blocks = getattr(objective, "blocks", None)
     if getattr(objective, "stochastic", False):
-        return Oracle(None, blocks)
+        return Oracle(None, None, blocks)
     rng = rng if rng is not None else np.random.default_rng(0)
 
     def value_and_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -173,7 +173,7 @@ def oracle(
             g = g + noise * rng.standard_normal(np.shape(x))
         return objective.f(x), g
 
-    return Oracle(value_and_grad, blocks)
+    return Oracle(value_and_grad, objective.f, blocks)
 
 
 class _Plateau:

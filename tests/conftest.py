@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
@@ -34,3 +35,25 @@ for _name in ("stclient", "stserver"):
     assert _spec and _spec.loader
     sys.modules[_name] = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(sys.modules[_name])
+
+
+@pytest.fixture
+def float64_muon(monkeypatch):
+    """torch's Muon with its Newton–Schulz iteration in float64 instead of bfloat16, the one
+    place where it computes differently from optimizers/muon.py (which runs in float64); fails
+    if torch stops casting there (then this patch is stale)."""
+    import torch
+    from torch.optim import _muon
+
+    original = _muon._zeropower_via_newtonschulz
+    assert "bfloat16" in original.__code__.co_names
+
+    def float64(grad, ns_coefficients, ns_steps, eps):
+        cast = torch.Tensor.bfloat16
+        torch.Tensor.bfloat16 = lambda self, *a, **k: self.clone()  # a copy, as a cast makes
+        try:
+            return original(grad, ns_coefficients, ns_steps, eps)
+        finally:
+            torch.Tensor.bfloat16 = cast
+
+    monkeypatch.setattr(_muon, "_zeropower_via_newtonschulz", float64)

@@ -9,11 +9,7 @@ from lab import codecs, model_figures, model_frames, views
 from lab import experiment as ex
 from lab.views import View
 
-<<<<<<< HEAD
-from . import animation, inspector, sweep_view
-=======
-from . import code_export, inspector, sweep_view
->>>>>>> export
+from . import animation, code_export, inspector, sweep_view
 from .arrow import arrow_datasets
 from .tables import tables
 

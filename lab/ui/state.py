@@ -46,16 +46,13 @@ SWEEP_FULL_RERUN = "sweep_full_rerun"  # the sweep fragment asks for a whole-pag
 SWEEP_LOW, SWEEP_HIGH, SWEEP_N = "sweep_low", "sweep_high", "sweep_n"
 SWEEP_METRIC, SWEEP_SEEDS = "sweep_metric", "sweep_seeds"
 MAP_RUN, MAP_N, BASIN_RUN, BASIN_N = "map_run", "map_n", "basin_run", "basin_n"
-<<<<<<< HEAD
 RACE_FORMAT, RACE_FRAMES = "race_format", "race_frames"  # the race as a file (lab/ui/animation.py)
 RACE_RENDER = "race_render"  # its Render button
 RACE_MADE = "race_made"  # (experiment, format, frames) of the file this session last rendered
-=======
 CODE_RUN, CODE_FRAMEWORK = "code_run", "code_framework"  # the run shown as code, and in what
 UPLOAD = "upload"  # the setup file picker, see upload_key()
 UPLOADS = "uploads"  # how many setups were opened from a file (each gives the picker a new key)
 UPLOAD_NOTES = "upload_notes"  # what the last file opened: (kind, message) pairs to show
->>>>>>> export
 
 
 def surface_param(surface: str, name: str) -> str:

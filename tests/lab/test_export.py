@@ -2,7 +2,7 @@
 Keras code compiles and says where it differs.
 
 Every surface's torch expression is checked against numpy's f and gradient; every optimizer of
-the registry (lbfgs and muon come with their entries after merging main) runs in an exported
+the registry runs in an exported
 script under several schedules and surfaces, including a typed formula, gradient noise and
 mini-batches, and its path must equal ``optimizers.run``'s to 1e-10 relative (relative to the
 size of the path's parameters, at least 1e-3 of its largest |θ|, so a coordinate passing
@@ -32,7 +32,6 @@ from lab import export, optax_keras, simulate, torch_extra, torch_names, torch_o
 
 REL = 1e-10
 torch.set_num_threads(1)  # tiny tensors: threads only contend (10× slower on a busy machine)
-ADDED_ON_MAIN = {"lbfgs", "muon"}  # being added in parallel: entries follow the merge
 FORMULAS = [
     "sin(2*pi*x) + min(x, 0.5*y) - abs(y)^1.5 + exp(-x^2)/(1 + y^2) + arctan(x*y)",
     "sqrt(x^2 + y^2 + 1) + log(2 + cos(x)) + tanh(x)*sinh(y)/cosh(y) + 2^-x + max(x, y)",
@@ -80,7 +79,7 @@ def test_a_typed_formula_in_torch_has_numpys_f_and_gradient(text):
 
 
 def test_every_optimizer_has_a_torch_export():
-    for name in set(optimizers.names()) - ADDED_ON_MAIN:
+    for name in set(optimizers.names()):
         spec = torch_names.OPTIMIZERS.get(name)
         assert spec is not None or name in torch_extra.EXTRAS, name
         if spec is not None and spec.beyond:  # variants torch lacks: written out
@@ -137,6 +136,13 @@ EVERY_OPTIMIZER = _runs(
     ("rprop", {"lr": 0.01, "etaminus": 0.4, "etaplus": 1.3, "step_size_max": 1.0}),
     ("asgd", {"lr": 1e-3, "t0": 20.0}),
     ("adafactor", {"lr": 0.05, "weight_decay": 0.01}),
+    ("muon", {"lr": 0.02, "weight_decay": 0.01}),
+)
+# several gradient evaluations per step: checked on a function whose autograd gradient is
+# numpy's to the last bit (a quadratic), since each step's iterations amplify the last bit
+CLOSURES = _runs(
+    ("lbfgs", {"lr": 0.2, "max_iter": 3, "history_size": 2}),
+    ("lbfgs", {"lr": 1.0, "max_iter": 2, "line_search": True}),
 )
 VARIANTS = _runs(
     ("adagrad", {"lr": 0.1, "eps_inside_sqrt": True, "eps": 1e-3}),
@@ -150,8 +156,10 @@ VARIANTS = _runs(
 )
 
 
-def test_every_optimizer_and_variant_in_its_script_retraces_our_run(tmp_path, monkeypatch):
-    assert {c.optimizer for c in EVERY_OPTIMIZER} == set(optimizers.names()) - ADDED_ON_MAIN
+def test_every_optimizer_and_variant_in_its_script_retraces_our_run(
+    tmp_path, monkeypatch, float64_muon
+):
+    assert {c.optimizer for c in EVERY_OPTIMIZER + CLOSURES} == set(optimizers.names())
     step = (("step_size", 40.0), ("gamma", 0.5))
     _check_scripts(
         tmp_path,
@@ -166,6 +174,7 @@ def test_every_optimizer_and_variant_in_its_script_retraces_our_run(tmp_path, mo
                 schedule_params=step,
             ),
             ex.Experiment("booth", steps=100, runs=VARIANTS, start=(-3.0, 4.0)),
+            ex.Experiment("quadratic", steps=30, runs=CLOSURES, noise=0.5, start=(-3.0, 4.0)),
         ],
     )
 

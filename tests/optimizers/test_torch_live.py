@@ -39,7 +39,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import optimizers
@@ -63,11 +63,13 @@ BEYOND_TORCH = {"lion", "adabelief"}
 # our switches torch lacks, held at torch's behaviour
 TORCH_BEHAVIOUR = {"eps_inside_sqrt": False, "bias_correction": True}
 # our names as torch's classes and keywords: the table the code export uses too
-TORCH_CLASS = {name: spec.cls for name, spec in torch_names.OPTIMIZERS.items()}
+# L-BFGS (a closure) and Muon (matrices) are checked by their own tests below
+BOUND = {"lbfgs": "LBFGS", "muon": "Muon"}
+TORCH_CLASS = {n: spec.cls for n, spec in torch_names.OPTIMIZERS.items() if n not in BOUND}
 
 
 def test_every_torch_optimizer_is_checked_live():
-    assert set(TORCH_CLASS) == set(optimizers.names()) - BEYOND_TORCH - {"lbfgs", "muon"}
+    assert set(TORCH_CLASS) == set(optimizers.names()) - BEYOND_TORCH - set(BOUND)
     assert all(hasattr(torch.optim, cls) for cls in TORCH_CLASS.values())
 
 
@@ -359,7 +361,6 @@ def test_plateau_in_the_run_loop_reacts_to_each_runs_own_loss(data):
 
 # --- optimizers that need the objective: L-BFGS (its closure), Muon (matrices) ------------------
 
-BOUND = {"lbfgs": "LBFGS", "muon": "Muon"}  # checked below, not by the loop above
 CHAOS = 10
 
 
@@ -386,8 +387,7 @@ def drawn(name, draw, ints=None):
 
 
 def lbfgs_kwargs(h, lr):
-    kwargs = {k: v for k, v in h.items() if k not in ("lr", "line_search")}
-    return kwargs | {"lr": lr, "line_search_fn": "strong_wolfe" if h["line_search"] else None}
+    return torch_names.optimizer_call("lbfgs", {**h, "lr": lr}).kwargs
 
 
 def torch_lbfgs(h, surface, x0, steps, nudge=0.0):
@@ -555,39 +555,8 @@ def test_lbfgs_counts_evaluations_and_iterations_as_torch_does():
             assert traj.state["func_evals"][-1, run, 0] > 6  # several evaluations per step
 
 
-class float64_newton_schulz:
-    """torch's Muon with its Newton–Schulz iteration in float64 instead of bfloat16 (the one
-    difference from ours, which runs in float64)."""
-
-    def __enter__(self):
-        from torch.optim import _muon
-
-        self.module, self.saved = _muon, _muon._zeropower_via_newtonschulz
-        assert "bfloat16" in self.saved.__code__.co_names  # what this replaces is still there
-        _muon._zeropower_via_newtonschulz = _float64(self.saved)
-
-    def __exit__(self, *exc):
-        self.module._zeropower_via_newtonschulz = self.saved
-
-
-def _float64(ns):
-    """``ns`` with tensors' ``bfloat16()`` made a no-op for the call (a float64 tensor stays)."""
-
-    def call(grad, ns_coefficients, ns_steps, eps):
-        saved = torch.Tensor.bfloat16
-        torch.Tensor.bfloat16 = lambda self, *a, **k: self.clone()  # a copy, as a cast makes
-        try:
-            return ns(grad, ns_coefficients, ns_steps, eps)
-        finally:
-            torch.Tensor.bfloat16 = saved
-
-    return call
-
-
 def muon_kwargs(h, lr):
-    kwargs = {k: v for k, v in h.items() if k not in ("lr", "ns_a", "ns_b", "ns_c")}
-    kwargs["adjust_lr_fn"] = "match_rms_adamw" if kwargs.pop("match_rms_adamw") else "original"
-    return kwargs | {"lr": lr, "ns_coefficients": (h["ns_a"], h["ns_b"], h["ns_c"])}
+    return torch_names.optimizer_call("muon", {**h, "lr": lr}).kwargs
 
 
 def torch_muon(h, grad, x0, steps, blocks=None, nudge=0.0):
@@ -621,19 +590,18 @@ def torch_muon(h, grad, x0, steps, blocks=None, nudge=0.0):
     return out
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_muon_steps_match_torch_on_a_function(data):
+def test_muon_steps_match_torch_on_a_function(float64_muon, data):
     h = drawn("muon", data.draw, ints={"ns_steps": (0, 8)})
     surface = surfaces.get(data.draw(st.sampled_from(SURFACES)))
     x0 = starts(surface, data.draw)
-    with float64_newton_schulz():
-        ref = torch_muon(h, surface.grad, x0, STEPS)
-        spread = torch_muon(h, surface.grad, x0, FREE, nudge=NUDGE)
+    ref = torch_muon(h, surface.grad, x0, STEPS)  # (float64_muon: its iteration in float64)
+    spread = torch_muon(h, surface.grad, x0, FREE, nudge=NUDGE)
     compare(optimizers.get("muon", **h), surface, ref, x0, spread, STEPS, FREE)
 
 
-def test_muon_orthogonalises_each_weight_matrix_of_a_model_as_torch_does():
+def test_muon_orthogonalises_each_weight_matrix_of_a_model_as_torch_does(float64_muon):
     import models
 
     model = models.get("mlp", dataset="xor", hidden=(5, 3), n=40)
@@ -641,8 +609,7 @@ def test_muon_orthogonalises_each_weight_matrix_of_a_model_as_torch_does():
     h = {"lr": 0.05, "weight_decay": 0.01}
     traj = optimizers.run(optimizers.get("muon", **h), model, x0, 30)
     full = optimizers.defaults("muon") | h
-    with float64_newton_schulz():
-        ref = torch_muon(full, model.grad, x0, 30, blocks=model.blocks)
+    ref = torch_muon(full, model.grad, x0, 30, blocks=model.blocks)
     np.testing.assert_allclose(traj.params, ref, rtol=1e-12, atol=1e-14)
     # the 5 × 2 first layer is tall: ρ = √(5/2); a bias is a row: ρ = 1
     first = model.blocks[0][0]
