@@ -84,6 +84,10 @@ def simulation(
     work = objective.work
     calls = OPTIMIZER[0] + LOOP[0] + work.calls
     values = (OPTIMIZER[1] + LOOP[1]) * objective.dim + work.values
+    if optimizer.per_run is not None:  # runs stepped one by one (L-BFGS): each pays the calls
+        evaluations, ops = optimizer.per_run(objective.dim)
+        calls = runs * (ops + evaluations * work.calls) + LOOP[0]
+        values = evaluations * work.values + LOOP[1] * objective.dim
     seconds = steps * (calls * CALL + runs * values * VALUE)
     shape = (runs, objective.dim)
     memory = footprint(optimizer, objective, shape, steps, record=record)
