@@ -113,3 +113,24 @@ def test_too_high_diverges():
 )
 def test_hidden_controls_parse(text, hidden):
     assert lessons.parse_hidden(text) == hidden
+
+
+def test_lbfgs_learns_the_valleys_curvature():
+    search, fixed, momentum, adam = runs("lbfgs_curvature")
+    assert int(np.argmax(search.loss < 1e-8)) == 34
+    assert search.state["func_evals"][33, 0] == 76  # evaluations up to step 34
+    assert (np.diff(search.state["n_iter"][:, 0]) <= 1).all()  # one iteration a step
+    assert int(np.argmax(fixed.loss < 1e-8)) == 61 and fixed.loss[50] > 1e-2
+    assert momentum.loss[-1] == pytest.approx(0.07, abs=0.005)
+    assert adam.loss[-1] == pytest.approx(3.9, abs=0.05)
+
+
+def test_rprop_reads_only_the_sign():
+    rprop, gd, adam = runs("rprop_signs")
+    np.testing.assert_allclose(np.abs(rprop.updates[:5]), [[0.01 * 1.2**k] * 2 for k in range(5)])
+    assert rprop.loss[30] < 0.01 and rprop.loss[-1] < 1e-11
+    assert gd.loss[-1] == pytest.approx(10, rel=0.05)
+    assert adam.loss[-1] == pytest.approx(0.005, rel=0.1)
+    # a flip halves the step: the y step after its first sign change
+    flips = np.flatnonzero(np.diff(np.sign(rprop.grads[:, 1])) != 0)
+    assert rprop.lr_eff[flips[0] + 1, 1] == pytest.approx(0.5 * rprop.lr_eff[flips[0], 1])
