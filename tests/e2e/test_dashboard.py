@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 CHART = '[data-testid="stVegaLiteChart"]'
 TABS = ("Trajectories", "3-D", "Loss", "Effective learning rate", "Summary")
 SHOTS = {"Loss": "loss", "Effective learning rate": "learning_rate", "Summary": "summary"}
-DOWNLOADS = ("Every step (CSV)", "Summary (CSV)", "Setup (JSON)")
+DOWNLOADS = ("Every step (CSV)", "Summary (CSV)", "Setup (JSON)", "Setup as a PyTorch script")
 # Charts per tab on the default 2-D function (Rosenbrock).
 CHARTS_PER_TAB = {"Trajectories": 1, "Loss": 2, "Effective learning rate": 2, "Summary": 0}
 SHARED_LINK = "?f=himmelblau&steps=200&run=adam:lr=0.05&run=sgd:lr=0.01&tab=Loss"
