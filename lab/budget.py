@@ -70,8 +70,10 @@ def simulation(
     steps: int,
     *,
     record: str = "trajectory",
+    noisy: bool = False,
 ) -> Cost:
-    """One call of :func:`optimizers.run`: ``runs`` runs in lock-step for ``steps`` steps.
+    """One call of :func:`optimizers.run`: ``runs`` runs in lock-step for ``steps`` steps
+    (``noisy``: with gradient noise, which keeps L-BFGS iterating).
 
     ``record`` as :func:`optimizers.run` takes it: ``"trajectory"`` records every step and the
     optimizer's state (the race); ``"outcome"`` keeps each run's outcome (a sweep): a few rows
@@ -85,7 +87,7 @@ def simulation(
     calls = OPTIMIZER[0] + LOOP[0] + work.calls
     values = (OPTIMIZER[1] + LOOP[1]) * objective.dim + work.values
     if optimizer.per_run is not None:  # runs stepped one by one (L-BFGS): each pays the calls
-        evaluations, ops = optimizer.per_run(objective.dim)
+        evaluations, ops = optimizer.per_run(objective.dim, noisy)
         calls = runs * (ops + evaluations * work.calls) + LOOP[0]
         values = evaluations * work.values + LOOP[1] * objective.dim
     seconds = steps * (calls * CALL + runs * values * VALUE)
@@ -122,7 +124,8 @@ def batches(
         except (ValueError, TypeError):
             continue
         if n := runs(config):
-            costs.append(simulation(objective, opt, n, exp.steps, record=record))
+            cost = simulation(objective, opt, n, exp.steps, record=record, noisy=exp.noise > 0)
+            costs.append(cost)
     return total(costs)
 
 

@@ -126,8 +126,9 @@ class Optimizer:
     step: Callable[[Array, Any, Array, Scalar], Step] = field(repr=False)
     bind: Callable[[Oracle], Optimizer] | None = field(default=None, repr=False)
     # when runs step one at a time (L-BFGS): per run and step, (objective evaluations, Python or
-    # numpy operations of the optimizer's own), typical figures, for the given dimension
-    per_run: Callable[[int], tuple[int, int]] | None = field(default=None, repr=False)
+    # numpy operations of the optimizer's own), typical figures, for the given dimension and
+    # whether the gradient is noisy
+    per_run: Callable[[int, bool], tuple[int, int]] | None = field(default=None, repr=False)
 
     def update(self, grads: Array, state: Any, params: Array) -> tuple[Array, Any]:
         """One step at the optimizer's own learning rate: ``(updates, new_state)``."""
