@@ -24,11 +24,7 @@ class Lion(torch.optim.Optimizer):
         super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2,
                                       weight_decay=weight_decay, maximize=maximize))
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        if closure is not None:  # the gradient, as torch.optim's own optimizers take it
-            with torch.enable_grad():
-                closure()
+{step}
         for group in self.param_groups:
             b1, b2, wd = group["beta1"], group["beta2"], group["weight_decay"]
             for p in group["params"]:
@@ -50,11 +46,7 @@ class AdaBelief(torch.optim.Optimizer):
                                       eps_root=eps_root, weight_decay=weight_decay,
                                       maximize=maximize))
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        if closure is not None:  # the gradient, as torch.optim's own optimizers take it
-            with torch.enable_grad():
-                closure()
+{step}
         for group in self.param_groups:
             b1, b2, wd = group["beta1"], group["beta2"], group["weight_decay"]
             for p in group["params"]:
@@ -87,11 +79,7 @@ class LabAdam(torch.optim.Optimizer):
             bias_correction=bias_correction, eps_inside_sqrt=eps_inside_sqrt,
             maximize=maximize))
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        if closure is not None:  # the gradient, as torch.optim's own optimizers take it
-            with torch.enable_grad():
-                closure()
+{step}
         for h in self.param_groups:
             b1, b2, eps, wd, lr = h["beta1"], h["beta2"], h["eps"], h["weight_decay"], h["lr"]
             for p in h["params"]:
@@ -132,11 +120,7 @@ class LabRMSprop(torch.optim.Optimizer):
             centered=centered, nesterov=nesterov, eps_inside_sqrt=eps_inside_sqrt,
             maximize=maximize))
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        if closure is not None:  # the gradient, as torch.optim's own optimizers take it
-            with torch.enable_grad():
-                closure()
+{step}
         for h in self.param_groups:
             alpha, eps, mu, wd = h["alpha"], h["eps"], h["momentum"], h["weight_decay"]
             for p in h["params"]:
@@ -176,11 +160,7 @@ class LabAdagrad(torch.optim.Optimizer):
             initial_accumulator_value=initial_accumulator_value, eps=eps,
             eps_inside_sqrt=eps_inside_sqrt, maximize=maximize))
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        if closure is not None:  # the gradient, as torch.optim's own optimizers take it
-            with torch.enable_grad():
-                closure()
+{step}
         for h in self.param_groups:
             eps, wd = h["eps"], h["weight_decay"]
             for p in h["params"]:
@@ -198,6 +178,16 @@ class LabAdagrad(torch.optim.Optimizer):
 '''
 
 # our optimizer name -> the class written out when torch lacks it or a variant of it
+# every class's step starts alike: it takes the closure the exported loop passes
+_STEP = """    @torch.no_grad()
+    def step(self, closure=None):
+        if closure is not None:  # the gradient, as torch.optim's own optimizers take it
+            with torch.enable_grad():
+                closure()"""
+_LION, _ADABELIEF, _ADAM, _RMSPROP, _ADAGRAD = (
+    source.replace("{step}", _STEP) for source in (_LION, _ADABELIEF, _ADAM, _RMSPROP, _ADAGRAD)
+)
+
 EXTRAS: dict[str, Extra] = {
     "lion": Extra("Lion", _LION),
     "adabelief": Extra("AdaBelief", _ADABELIEF),

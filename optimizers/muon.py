@@ -24,6 +24,7 @@ from .description import Line, StateField
 from .symbolic import Sym
 
 Blocks = tuple[tuple[slice, tuple[int, ...]], ...]
+NS_SPANS = (("a", (2.0, 4.0)), ("b", (-6.0, -3.0)), ("c", (1.0, 3.0)))  # sliders of a, b, c
 
 HYPERPARAMS = (
     hp.lr((1e-4, 1.0)),
@@ -48,29 +49,16 @@ HYPERPARAMS = (
         kind=bool,
         help="Orthogonalise (1 − μ)·g + μ·B instead of B.",
     ),
-    Hyperparam(
-        "ns_a",
-        "Newton–Schulz coefficient a (ns_coefficients[0])",
-        low=-np.inf,
-        ui_range=(2.0, 4.0),
-        help="X ← a·X + (b·A + c·A²)·X with A = X·Xᵀ.",
-        symbol="a",
-    ),
-    Hyperparam(
-        "ns_b",
-        "Newton–Schulz coefficient b (ns_coefficients[1])",
-        low=-np.inf,
-        ui_range=(-6.0, -3.0),
-        help="X ← a·X + (b·A + c·A²)·X with A = X·Xᵀ.",
-        symbol="b",
-    ),
-    Hyperparam(
-        "ns_c",
-        "Newton–Schulz coefficient c (ns_coefficients[2])",
-        low=-np.inf,
-        ui_range=(1.0, 3.0),
-        help="X ← a·X + (b·A + c·A²)·X with A = X·Xᵀ.",
-        symbol="c",
+    *(
+        Hyperparam(
+            f"ns_{letter}",
+            f"Newton–Schulz coefficient {letter} (ns_coefficients[{i}])",
+            low=-np.inf,
+            ui_range=span,
+            help="X ← a·X + (b·A + c·A²)·X with A = X·Xᵀ.",
+            symbol=letter,
+        )
+        for i, (letter, span) in enumerate(NS_SPANS)
     ),
     hp.eps((1e-12, 1e-3)),
     Hyperparam(
