@@ -55,6 +55,8 @@ def torch_script(exp: Experiment, indices: Sequence[int]) -> str:
     chosen = [(labels[i], exp.runs[i]) for i in indices]
     calls = [_optimizer_source(config) for _, config in chosen]
     extras = dict.fromkeys("\n" + source for _, source, _ in calls if source)
+    if any(config.optimizer == "muon" for _, config in chosen):
+        extras[MUON_FLOAT64] = None
     schedule = exp.lr_schedule()
     plateau = schedule.reacts_to_loss
     runs = []
@@ -90,6 +92,28 @@ def torch_script(exp: Experiment, indices: Sequence[int]) -> str:
             MAIN.format(paths=PATHS_FILE),
         ]
     )
+
+
+MUON_FLOAT64 = """
+# torch's Muon runs its Newton-Schulz iteration in bfloat16 (about 3 significant digits); the
+# dashboard runs it in float64. This makes torch's run in float64 too, so the paths agree;
+# delete it to see torch's own rounding (the paths then differ at about 1e-2).
+from torch.optim import _muon  # noqa: E402
+
+_bfloat16_newton_schulz = _muon._zeropower_via_newtonschulz
+
+
+def _float64_newton_schulz(grad, ns_coefficients, ns_steps, eps):
+    cast = torch.Tensor.bfloat16
+    torch.Tensor.bfloat16 = lambda self, *args, **kwargs: self.clone()
+    try:
+        return _bfloat16_newton_schulz(grad, ns_coefficients, ns_steps, eps)
+    finally:
+        torch.Tensor.bfloat16 = cast
+
+
+_muon._zeropower_via_newtonschulz = _float64_newton_schulz
+"""
 
 
 def _muon_shapes(exp: Experiment) -> list[tuple[int, ...]]:

@@ -33,6 +33,7 @@ class Port(NamedTuple):
     names: Mapping[str, str] = MappingProxyType({})
     gaps: tuple[tuple[Check, str], ...] = ()
     fixed: Mapping[str, Callable[[dict[str, Any]], Any]] = MappingProxyType({})
+    update: str = ""  # more arguments of optax's update call ({loss}: the loss function)
 
 
 def _on(key: str, value: Any = True) -> Check:
@@ -156,11 +157,12 @@ OPTAX: dict[str, Port] = {
             (
                 lambda h: True,
                 "optax.lbfgs does one iteration per update (no max_iter loop: call it max_iter "
-                "times), needs optax.value_and_grad_from_state for its zoom line search, which "
-                "is not torch's strong-Wolfe search, and scales its first step differently: "
-                "the paths differ",
+                "times), and its zoom line search (which reads the loss through value and "
+                "value_fn) is not torch's strong-Wolfe search; it scales its first step "
+                "differently: the paths differ",
             ),
         ),
+        update=", value={loss}(params), grad=grads, value_fn={loss}",
     ),
     "muon": Port(
         "optax.contrib.muon",
@@ -359,14 +361,16 @@ def code(exp: Experiment, index: int, framework: str) -> str:
         torch_objectives.MODEL_BATCH: "batch_loss({}, sample(step))",
     }[kind]
     template = OPTAX_CODE if framework == "optax" else KERAS_CODE
+    loss = "f" if kind == torch_objectives.FULL else f"(lambda q: {batch.format('q')})"
     code = template.format(
+        update=port.update.format(loss=loss),
         setup=_setup(exp),
         lr=schedule,
         call=call,
         f=source,
         l2=l2,
         sign=_sign(h),
-        loss="f" if kind == torch_objectives.FULL else f"(lambda q: {batch.format('q')})",
+        loss=loss,
         batch=batch.format("p"),
         before="sample = batches(rng)\n" if kind == torch_objectives.MODEL_BATCH else "",
     )
@@ -438,7 +442,7 @@ for step in range(STEPS):
     grads = {sign}jax.grad({loss})(params) + L2 * params
     if NOISE:
         grads = grads + NOISE * rng.standard_normal(np.shape(START))
-    updates, state = opt.update(grads, state, params)
+    updates, state = opt.update(grads, state, params{update})
     params = optax.apply_updates(params, updates)
     path.append(params)
 print(path[-1], f(path[-1]))

@@ -168,7 +168,10 @@ def trajectory_map(
         alt.Tooltip(f"{ys}:Q", format=".4g"),
         alt.Tooltip("loss:Q", format=".4g"),
     ]
-    halo = base.mark_line(color="white", strokeWidth=5.5, opacity=0.7, clip=True)
+    # round joins: a zig-zag's sharp turns would give the wide halo white spikes
+    halo = base.mark_line(
+        color="white", strokeWidth=5.5, opacity=0.7, clip=True, strokeJoin="round"
+    )
     line = (
         base.mark_line(strokeWidth=2.8, clip=True)
         .encode(color=colour, strokeDash=dash, opacity=lit)

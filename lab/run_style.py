@@ -38,6 +38,8 @@ PALETTE = (
     "#BCBD22",  # yellow-olive (Rprop)
     "#8B0000",  # dark red (ASGD)
     "#000000",  # black (Adafactor): the white halo keeps it clear of dark backgrounds
+    "#8A2BE2",  # blue violet (L-BFGS)
+    "#556B2F",  # dark olive (Muon)
 )
 SOLID = (1, 0)
 DASHES = (SOLID, (8, 4), (2, 3), (10, 3, 2, 3), (4, 4))

@@ -53,13 +53,16 @@ def run_one(solo: Experiment, label: str) -> RunResult:
         opt = config.build()
     except (ValueError, TypeError) as err:
         return RunResult(label, config, error=str(err))
-    traj = optimizers.run(
-        opt,
-        solo.objective(),
-        solo.start_point(),
-        solo.steps,
-        schedule=solo.lr_schedule(),
-        noise=solo.noise,
-        seed=solo.seed,
-    )
+    try:
+        traj = optimizers.run(
+            opt,
+            solo.objective(),
+            solo.start_point(),
+            solo.steps,
+            schedule=solo.lr_schedule(),
+            noise=solo.noise,
+            seed=solo.seed,
+        )
+    except ValueError as err:  # a setting this run cannot take (L-BFGS on mini-batches)
+        return RunResult(label, config, error=str(err))
     return RunResult(label, config, traj)

@@ -37,13 +37,16 @@ LOSS = View(
     "Loss",
     "**f − f_min** (or f where there is no minimum) against step, one line per run (drawn down "
     "to 10⁻¹⁶, the limit of double precision); below it, the **norm of the gradient each step "
-    "used** (with gradient noise or mini-batches, the noisy one).",
+    "used** (with gradient noise or mini-batches, the noisy one). One **L-BFGS** step is one "
+    "torch `step(closure)`: up to `max_iter` iterations and `max_eval` evaluations of f (Inside "
+    "a step counts them), so compare it with other runs by evaluations, not steps.",
     figures.loss_charts,
 )
 LEARNING_RATE = View(
     "Effective learning rate",
     "**Effective learning rate**: the factor each parameter's step applies to its gradient (for "
-    "Adam-like methods, to the bias-corrected first moment m̂); where there are several "
+    "Adam-like methods, to the bias-corrected first moment m̂; for L-BFGS η·γ, the scale of its "
+    "first inverse-Hessian guess); where there are several "
     "parameters, each has its own line style. The dotted line is the learning rate η you set, "
     "with its schedule. Below: the **realised gain −Δθ / g**, how far each parameter actually "
     "moved per unit of gradient (above 0 downhill, below 0 carried uphill by momentum). Its line "

@@ -79,7 +79,7 @@ STATE = (
     StateField("d", "d", "d (direction of the last iteration)", given=True),
     StateField("t", r"\alpha", "α (t, its step length; 0: no iteration moved)", given=True),
     StateField("x_init", r"\tilde\theta", "θ̃ (where the last iteration started)", given=True),
-    StateField("H_diag", r"\gamma", "γ (H_diag, the inverse-Hessian scale)", given=True),
+    StateField("H_diag", r"\gamma", "γ (H_diag, the inverse-Hessian scale)", 1.0, given=True),
     StateField("n_iter", "k", "k (n_iter, iterations so far)", given=True),
     StateField("func_evals", "e", "e (func_evals, evaluations so far)", given=True),
 )
@@ -234,18 +234,21 @@ def lbfgs(
         return Optimizer("lbfgs", h, init, step, per_run=per_run)
 
     def per_run(dim: int, noisy: bool = False) -> tuple[int, int]:
-        """Typical work of one run's step: TYPICAL iterations, or NOISY with gradient noise
-        (measured over 500 steps with torch's defaults: 0 to 1.35 a step on every function
-        here, 4.5 on Rosenbrock with σ = 1; a step may take up to max_iter), each one
-        evaluation and the two-loop recursion over a full history."""
-        iterations = min(h["max_iter"], h["max_eval"], NOISY if noisy else TYPICAL)
+        """Work of one run's step: its iterations, each one evaluation and the two-loop
+        recursion over a full history. On a test function without gradient noise a step
+        typically takes TYPICAL iterations (measured over 500 steps with torch's defaults: 0
+        to 1.35 a step on every function here, as it converges within a few steps), NOISY with
+        gradient noise (4.5 on Rosenbrock with σ = 1: its tolerances end steps early); on a
+        model (more than SHORT parameters) it keeps iterating: max_iter."""
+        most = min(h["max_iter"], h["max_eval"])
+        iterations = most if dim > SHORT else min(most, NOISY if noisy else TYPICAL)
         pair = PAIR_OPS * max(1, dim // 2) if dim <= SHORT else PAIR_OPS_ARRAYS
         return iterations + 1, iterations * (ITERATION_OPS + pair * h["history_size"])
 
     return Optimizer("lbfgs", h, init, unbound, bind, per_run)
 
 
-TYPICAL, NOISY = 2, 5  # inner iterations of a typical step (for the cost estimate)
+TYPICAL, NOISY = 2, 5  # iterations of a typical step on a test function (the cost estimate)
 ITERATION_OPS = 60  # operations of an iteration besides its two-loop recursion (µs-sized)
 PAIR_OPS = 6  # per pair and two coordinates: both loops of the recursion in Python floats
 PAIR_OPS_ARRAYS = 45  # per pair: both loops in numpy (two dots and two fused multiply-adds)

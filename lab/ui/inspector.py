@@ -133,4 +133,5 @@ def equations_view(exp: ex.Experiment) -> None:
 
 def _row(row: dict) -> str:
     symbol = "$" + row["symbol"] + "$" if row["symbol"] else "—"
-    return f"| {symbol} | `{row['name']}` | {row['value']} | {row['meaning']} |"
+    meaning = str(row["meaning"]).replace("|", "\\|")  # a bar would end the table's cell
+    return f"| {symbol} | `{row['name']}` | {row['value']} | {meaning} |"

@@ -2,8 +2,9 @@
 
 import numpy as np
 
+import optimizers
 import surfaces
-from lab import charts, lessons, sweep_charts, sweeps
+from lab import charts, lessons, run_style, sweep_charts, sweeps
 from lab import experiment as ex
 from lab.run_style import RunStyle
 from lab.ui import sweep_view
@@ -62,3 +63,8 @@ def test_the_sweep_legend_shows_the_longest_lesson_label_whole():
         if isinstance(layer["encoding"]["color"].get("legend"), dict)
     ]
     assert limits and min(limits) >= 0.6 * (charts.FONT - 1) * len(longest)
+
+
+def test_every_optimizer_has_a_colour_of_its_own():
+    colours = [run_style.optimizer_colour(name) for name in optimizers.names()]
+    assert len(set(colours)) == len(colours)
