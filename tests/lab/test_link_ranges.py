@@ -118,7 +118,11 @@ def test_an_out_of_range_link_value_is_named_in_a_warning(spec, key, raw):
 @given(st.data())
 def test_an_out_of_range_hyperparameter_is_named_and_the_rest_kept(data):
     name = data.draw(st.sampled_from(optimizers.names()))
-    numeric = [s for s in optimizers.hyperparams(name) if s.kind is not bool]
+    numeric = [  # Muon's Newton–Schulz coefficients take any number: nothing is out of range
+        s
+        for s in optimizers.hyperparams(name)
+        if s.kind is not bool and (math.isfinite(s.low) or math.isfinite(s.high))
+    ]
     spec = data.draw(st.sampled_from(numeric))
     below = spec.low - data.draw(st.floats(1e-3, 1e3)) if math.isfinite(spec.low) else None
     above = (
