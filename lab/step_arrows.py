@@ -60,7 +60,8 @@ def at_steps(result: RunResult, surface: surfaces.Surface, steps: np.ndarray) ->
     tail = traj.params[steps - 1]
     parts = []
     for kind, v in vectors.items():
-        drawn = v * scale[:, None]
+        with np.errstate(invalid="ignore", over="ignore"):  # inf × 0 of a diverged step: dropped
+            drawn = v * scale[:, None]
         parts.append(
             pd.DataFrame(
                 {
