@@ -42,14 +42,14 @@ def _lbfgs(kw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _muon(kw: dict[str, Any]) -> dict[str, Any]:
-    a, b, c = (kw.pop(k) for k in ("ns_a", "ns_b", "ns_c"))
-    out = {k: v for k, v in kw.items() if k not in ("eps", "ns_steps", "match_rms_adamw")}
-    adjust = "match_rms_adamw" if kw["match_rms_adamw"] else "original"
-    return (
-        out
-        | {"ns_coefficients": (a, b, c), "eps": kw["eps"], "ns_steps": kw["ns_steps"]}
-        | {"adjust_lr_fn": adjust}
-    )
+    """torch's Muon keywords, in its signature's order."""
+    return {
+        **{k: kw[k] for k in ("lr", "weight_decay", "momentum", "nesterov")},
+        "ns_coefficients": (kw["ns_a"], kw["ns_b"], kw["ns_c"]),
+        "eps": kw["eps"],
+        "ns_steps": kw["ns_steps"],
+        "adjust_lr_fn": "match_rms_adamw" if kw["match_rms_adamw"] else "original",
+    }
 
 
 BETAS = {"betas": ("beta1", "beta2")}

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _rules as r
 from . import hyperparams as hp
-from ._math import fma
+from ._math import fma, fma_float
 from .base import Array, Hyperparam, Optimizer, Oracle, Scalar, Step, validate
 from .description import Line, StateField
 
@@ -349,11 +349,11 @@ def _two_loop(
     ys, ss = [y.tolist() for y in dirs], [s.tolist() for s in stps]
     for i in range(len(dirs) - 1, -1, -1):
         al[i] = _dot(ss[i], q) * ro[i]
-        q = [_fma1(-al[i], y, v) for y, v in zip(ys[i], q, strict=True)]
+        q = [fma_float(-al[i], y, v) for y, v in zip(ys[i], q, strict=True)]
     r = [v * H for v in q]
     for i in range(len(dirs)):
         be_i = _dot(ys[i], r) * ro[i]
-        r = [_fma1(al[i] - be_i, s, v) for s, v in zip(ss[i], r, strict=True)]
+        r = [fma_float(al[i] - be_i, s, v) for s, v in zip(ss[i], r, strict=True)]
     return np.array(r)
 
 
@@ -366,19 +366,6 @@ def _dot(a: list[float], b: list[float]) -> float:
     for x, y in zip(a, b, strict=True):
         total += x * y
     return total
-
-
-def _fma1(a: float, b: float, c: float) -> float:
-    """``a·b + c`` rounded once (see :func:`optimizers._math.fma`), for Python floats."""
-    p = a * b
-    ca, cb = 134217729.0 * a, 134217729.0 * b
-    a_hi, b_hi = ca - (ca - a), cb - (cb - b)
-    a_lo, b_lo = a - a_hi, b - b_hi
-    error = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-    s = p + c
-    bb = s - p
-    out = s + (((p - (s - bb)) + (c - bb)) + error)
-    return out if math.isfinite(out) else p + c
 
 
 def _two_loop_arrays(

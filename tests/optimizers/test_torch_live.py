@@ -390,6 +390,17 @@ def lbfgs_kwargs(h, lr):
     return torch_names.optimizer_call("lbfgs", {**h, "lr": lr}).kwargs
 
 
+def closure_for(p, surface):
+    """torch's closure for parameter ``p`` on ``surface``: the loss, the gradient set on p."""
+
+    def closure():
+        x = p.detach().numpy().copy()
+        p.grad = torch.tensor(surface.grad(x))
+        return torch.tensor(float(surface.f(x)))
+
+    return closure
+
+
 def torch_lbfgs(h, surface, x0, steps, nudge=0.0):
     """torch's LBFGS from each start, its closure evaluating the surface: (steps + 1, 2, d), and
     each run's state before each step as our :class:`optimizers.lbfgs.Memory` (steps, 2)."""
@@ -400,11 +411,7 @@ def torch_lbfgs(h, surface, x0, steps, nudge=0.0):
         p = torch.nn.Parameter(torch.tensor(start))
         opt = torch.optim.LBFGS([p], **lbfgs_kwargs(h, float(h["lr"][run, 0])))
 
-        def closure(p=p):
-            x = p.detach().numpy().copy()
-            p.grad = torch.tensor(surface.grad(x))
-            return torch.tensor(float(surface.f(x)))
-
+        closure = closure_for(p, surface)
         for t in range(steps):
             memories[t][run] = memory(opt.state[p])
             if nudge:  # before the step: its iterations amplify roundings from the first on
@@ -437,11 +444,7 @@ def torch_lbfgs_step(h, lr, mem, theta, surface):
             prev_loss=mem.prev_loss,
         )
 
-    def closure():
-        x = p.detach().numpy().copy()
-        p.grad = torch.tensor(surface.grad(x))
-        return torch.tensor(float(surface.f(x)))
-
+    closure = closure_for(p, surface)
     with np.errstate(all="ignore"):
         opt.step(closure)
     return p.detach().numpy().copy()
@@ -542,11 +545,7 @@ def test_lbfgs_counts_evaluations_and_iterations_as_torch_does():
             kwargs = lbfgs_kwargs(optimizers.defaults("lbfgs") | h, lr)
             opt = torch.optim.LBFGS([p], **kwargs)
 
-            def closure(p=p):
-                x = p.detach().numpy().copy()
-                p.grad = torch.tensor(surface.grad(x))
-                return torch.tensor(float(surface.f(x)))
-
+            closure = closure_for(p, surface)
             for t in range(6):
                 opt.step(closure)
                 state = opt.state[p]
