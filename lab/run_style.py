@@ -38,7 +38,7 @@ PALETTE = (
     "#BCBD22",  # yellow-olive (Rprop)
     "#8B0000",  # dark red (ASGD)
     "#000000",  # black (Adafactor): the white halo keeps it clear of dark backgrounds
-    "#8A2BE2",  # blue violet (L-BFGS)
+    "#000080",  # navy (L-BFGS): a hue of its own, apart from Adam's and Momentum's purples
     "#556B2F",  # dark olive (Muon)
 )
 SOLID = (1, 0)
